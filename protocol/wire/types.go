@@ -1,5 +1,7 @@
 package wire
 
+import "strconv"
+
 // OpCode is a ZooKeeper request type (ZooDefs.OpCode).
 type OpCode int32
 
@@ -190,3 +192,52 @@ type Stat struct {
 
 // MaxBuffer is the default jute.maxbuffer: the largest frame a server accepts.
 const MaxBuffer = 0xfffff
+
+var opNames = map[OpCode]string{
+	OpNotification: "notification", OpCreate: "create", OpDelete: "delete",
+	OpExists: "exists", OpGetData: "getData", OpSetData: "setData", OpGetACL: "getACL",
+	OpSetACL: "setACL", OpGetChildren: "getChildren", OpSync: "sync", OpPing: "ping",
+	OpGetChildren2: "getChildren2", OpCheck: "check", OpMulti: "multi",
+	OpCreate2: "create2", OpReconfig: "reconfig", OpCheckWatches: "checkWatches",
+	OpRemoveWatches: "removeWatches", OpCreateContainer: "createContainer",
+	OpDeleteContainer: "deleteContainer", OpCreateTTL: "createTTL",
+	OpMultiRead: "multiRead", OpAuth: "auth", OpSetWatches: "setWatches", OpSASL: "sasl",
+	OpGetEphemerals: "getEphemerals", OpGetAllChildrenNumber: "getAllChildrenNumber",
+	OpSetWatches2: "setWatches2", OpAddWatch: "addWatch", OpWhoAmI: "whoAmI",
+	OpCreateSession: "createSession", OpCloseSession: "closeSession", OpError: "error",
+}
+
+// String returns the Java name of op (as in ZooDefs.OpCode), or its number.
+func (op OpCode) String() string {
+	if s, ok := opNames[op]; ok {
+		return s
+	}
+	return strconv.Itoa(int(op))
+}
+
+var errNames = map[ErrCode]string{
+	ErrOK: "OK", ErrSystemError: "SYSTEMERROR", ErrRuntimeInconsistency: "RUNTIMEINCONSISTENCY",
+	ErrDataInconsistency: "DATAINCONSISTENCY", ErrConnectionLoss: "CONNECTIONLOSS",
+	ErrMarshallingError: "MARSHALLINGERROR", ErrUnimplemented: "UNIMPLEMENTED",
+	ErrOperationTimeout: "OPERATIONTIMEOUT", ErrBadArguments: "BADARGUMENTS",
+	ErrUnknownSession: "UNKNOWNSESSION", ErrNewConfigNoQuorum: "NEWCONFIGNOQUORUM",
+	ErrReconfigInProgress: "RECONFIGINPROGRESS", ErrAPIError: "APIERROR",
+	ErrNoNode: "NONODE", ErrNoAuth: "NOAUTH", ErrBadVersion: "BADVERSION",
+	ErrNoChildrenForEphemerals: "NOCHILDRENFOREPHEMERALS", ErrNodeExists: "NODEEXISTS",
+	ErrNotEmpty: "NOTEMPTY", ErrSessionExpired: "SESSIONEXPIRED",
+	ErrInvalidCallback: "INVALIDCALLBACK", ErrInvalidACL: "INVALIDACL",
+	ErrAuthFailed: "AUTHFAILED", ErrSessionMoved: "SESSIONMOVED",
+	ErrNotReadOnly: "NOTREADONLY", ErrEphemeralOnLocalSession: "EPHEMERALONLOCALSESSION",
+	ErrNoWatcher: "NOWATCHER", ErrRequestTimeout: "REQUESTTIMEOUT",
+	ErrReconfigDisabled:             "RECONFIGDISABLED",
+	ErrSessionClosedRequireSASLAuth: "SESSIONCLOSEDREQUIRESASLAUTH",
+	ErrQuotaExceeded:                "QUOTAEXCEEDED", ErrThrottledOp: "THROTTLEDOP",
+}
+
+// String returns the Java name of c (as in KeeperException.Code), or its number.
+func (c ErrCode) String() string {
+	if s, ok := errNames[c]; ok {
+		return s
+	}
+	return strconv.Itoa(int(c))
+}
