@@ -284,8 +284,8 @@ func DecodeReplyHeader(payload []byte) (ReplyHeader, error) {
 // DecodeReply decodes a reply payload. Replies carry no opcode, so op is the type of
 // the request the xid answers; it is ignored for notifications (xid -1), whose body
 // is always a *WatcherEvent. resp is nil when hdr.Err is not ErrOK (error replies are
-// header-only) and for ops whose reply has no body. An op NewResponse does not know
-// gives an *UnknownOpcodeError. hdr is valid whenever the header could be read.
+// header-only, whatever the op) and for ops whose reply has no body. A successful
+// reply to an op NewResponse does not know gives an *UnknownOpcodeError. hdr is valid whenever the header could be read.
 func DecodeReply(payload []byte, op OpCode) (hdr ReplyHeader, resp Response, err error) {
 	d := NewDecoder(payload)
 	hdr.Decode(d)
@@ -300,11 +300,14 @@ func DecodeReply(payload []byte, op OpCode) (hdr ReplyHeader, resp Response, err
 		}
 		return hdr, ev, nil
 	}
+	if hdr.Err != ErrOK {
+		return hdr, nil, nil
+	}
 	resp, ok := NewResponse(op)
 	if !ok {
 		return hdr, nil, &UnknownOpcodeError{Op: op, Xid: hdr.Xid}
 	}
-	if hdr.Err != ErrOK || resp == nil {
+	if resp == nil {
 		return hdr, nil, nil
 	}
 	resp.Decode(d)
