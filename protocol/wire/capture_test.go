@@ -454,7 +454,7 @@ func describeStat(s *Stat) map[string]any {
 		"czxid": s.Czxid, "mzxid": s.Mzxid, "ctime": s.Ctime, "mtime": s.Mtime,
 		"version": s.Version, "cversion": s.Cversion, "aversion": s.Aversion,
 		"ephemeralOwner": fmt.Sprintf("0x%016x", uint64(s.EphemeralOwner)),
-		"dataLength": s.DataLength, "numChildren": s.NumChildren, "pzxid": s.Pzxid,
+		"dataLength":     s.DataLength, "numChildren": s.NumChildren, "pzxid": s.Pzxid,
 	}
 }
 
