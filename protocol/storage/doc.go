@@ -1,0 +1,34 @@
+// Package storage defines the durable format of a node's state and the one recovery
+// function that every host calls after a restart.
+//
+// A node keeps four kinds of files, as ZooKeeper does (reference §5):
+//
+//   - transaction logs, log.<hex zxid>, named after the first zxid they hold;
+//   - snapshots, snapshot.<hex zxid>, named after the last zxid applied when the
+//     snapshot started;
+//   - the epoch files acceptedEpoch and currentEpoch, decimal text, replaced atomically
+//     by the host (write <name>.tmp, fsync, rename);
+//   - myid, which belongs to the configuration and is not handled here.
+//
+// The package is pure: it turns records into bytes and bytes back into records, and
+// tells the host which repairs to make (truncate a torn tail, delete an empty trailing
+// log). The host, a simulated disk or real files, moves the bytes. Transaction and
+// snapshot payloads are opaque here; other packages own their encoding.
+//
+// # Checksums
+//
+// Every checksum is CRC-32C (Castagnoli). It is stronger than ZooKeeper's Adler-32 on
+// short records (Adler-32 is weak below a few hundred bytes) and hardware accelerated.
+// A log record carries two: one over its payload, and one over its header (which
+// includes the payload checksum). The header checksum makes the length trustworthy, so
+// a damaged record is never mistaken for a shorter or longer one, and a scan for valid
+// records after a damaged one is linear.
+//
+// # Torn tails versus corruption
+//
+// A crash may leave the last write of a log incomplete. Recovery accepts every valid
+// record up to the first damaged one. If no valid record follows anywhere in the file,
+// the damage is a torn tail: the records before it are returned and the host is told to
+// truncate the file there. If a valid record follows, data that was once durable has been
+// damaged, and Recover fails with ErrCorrupt: corrupt data is detected, never served.
+package storage
