@@ -3,7 +3,7 @@ package election
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 )
 
 // State is a server's ServerState; its ordinal goes on the wire.
@@ -28,7 +28,7 @@ func (s State) String() string {
 	case Observing:
 		return "OBSERVING"
 	}
-	return fmt.Sprintf("State(%d)", int32(s))
+	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
 // NotificationVersion is the version this package writes (FastLeaderElection.buildMsg).
@@ -80,7 +80,7 @@ func (n Notification) Marshal() []byte {
 // layout (no version).
 func UnmarshalNotification(b []byte) (Notification, error) {
 	if len(b) < 28 {
-		return Notification{}, fmt.Errorf("%w: %d bytes", ErrShortNotification, len(b))
+		return Notification{}, detail(ErrShortNotification, strconv.Itoa(len(b))+" bytes")
 	}
 	n := Notification{
 		State:         State(int32(binary.BigEndian.Uint32(b[0:]))),
@@ -89,7 +89,7 @@ func UnmarshalNotification(b []byte) (Notification, error) {
 		ElectionEpoch: int64(binary.BigEndian.Uint64(b[20:])),
 	}
 	if n.State < Looking || n.State > Observing {
-		return Notification{}, fmt.Errorf("%w: state %d", ErrBadNotification, n.State)
+		return Notification{}, detail(ErrBadNotification, "state "+strconv.Itoa(int(n.State)))
 	}
 	switch {
 	case len(b) == 28:
@@ -99,7 +99,7 @@ func UnmarshalNotification(b []byte) (Notification, error) {
 		n.PeerEpoch = int64(binary.BigEndian.Uint64(b[28:]))
 		return n, nil
 	case len(b) < 44:
-		return Notification{}, fmt.Errorf("%w: %d bytes", ErrShortNotification, len(b))
+		return Notification{}, detail(ErrShortNotification, strconv.Itoa(len(b))+" bytes")
 	}
 	n.PeerEpoch = int64(binary.BigEndian.Uint64(b[28:]))
 	n.Version = int32(binary.BigEndian.Uint32(b[36:]))
@@ -108,10 +108,21 @@ func UnmarshalNotification(b []byte) (Notification, error) {
 	}
 	size := int64(int32(binary.BigEndian.Uint32(b[40:])))
 	if size < 0 || size > maxConfigLength || size != int64(len(b)-44) {
-		return Notification{}, fmt.Errorf("%w: config length %d with %d bytes left", ErrBadNotification, size, len(b)-44)
+		return Notification{}, detail(ErrBadNotification, "config length "+strconv.FormatInt(size, 10)+" with "+strconv.Itoa(len(b)-44)+" bytes left")
 	}
 	if size > 0 {
 		n.Config = append([]byte(nil), b[44:]...)
 	}
 	return n, nil
 }
+
+// detailedError adds context to a sentinel without fmt (which would pull in os).
+type detailedError struct {
+	err error
+	msg string
+}
+
+func detail(err error, msg string) error { return &detailedError{err, msg} }
+
+func (e *detailedError) Error() string { return e.err.Error() + ": " + e.msg }
+func (e *detailedError) Unwrap() error { return e.err }
