@@ -1,0 +1,102 @@
+package sim
+
+import "time"
+
+// eventKind says what an event does when it is popped. Events are plain values with a
+// kind instead of interfaces or closures so that scheduling one allocates nothing.
+type eventKind uint8
+
+const (
+	evCall      eventKind = iota + 1 // run fn (drivers, nemesis, benchmarks)
+	evBoot                           // start a node's process
+	evTimer                          // a process timer fired
+	evSyncDone                       // a disk sync completed
+	evSyn                            // a dial reached its target (network-internal)
+	evDialOK                         // the dialer learns its connection is open
+	evAccept                         // the acceptor learns of a new connection
+	evDeliver                        // the head of a connection direction arrives
+	evCloseNote                      // an end learns its connection is gone
+)
+
+// event is one entry of the world's queue. Events are ordered by (at, seq); seq is
+// unique and increases with every scheduling, so the order is total and deterministic.
+type event struct {
+	at   Time
+	seq  uint64
+	id   uint64 // connection, timer or sync id
+	fn   func() // evCall only
+	node NodeID // the node the event is for (0: none)
+	gen  uint32 // the node's incarnation when scheduled; stale events are dropped
+	kind eventKind
+	aux  uint8 // direction, end or close reason
+	// done marks an evSyncDone whose effect on the disk was already applied before
+	// its notification was deferred by a pause.
+	done bool
+}
+
+func (a *event) before(b *event) bool {
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+}
+
+// eventQueue is a binary min-heap of events by value.
+type eventQueue struct {
+	h []event
+}
+
+func (q *eventQueue) len() int { return len(q.h) }
+
+func (q *eventQueue) push(e event) {
+	q.h = append(q.h, e)
+	h := q.h
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].before(&h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *eventQueue) peek() *event { return &q.h[0] }
+
+func (q *eventQueue) pop() event {
+	h := q.h
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = event{}
+	h = h[:n]
+	q.h = h
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].before(&h[l]) {
+			m = r
+		}
+		if !h[m].before(&h[i]) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	return top
+}
+
+// Time is a point of true virtual time: nanoseconds since the world began. Nodes never
+// see it directly; they read their own local clocks.
+type Time int64
+
+// Add returns t+d.
+func (t Time) Add(d time.Duration) Time { return t + Time(d) }
+
+// Sub returns t-u.
+func (t Time) Sub(u Time) time.Duration { return time.Duration(t - u) }
+
+// String formats t as a duration since the world began, e.g. "1.5s".
+func (t Time) String() string { return time.Duration(t).String() }
