@@ -149,8 +149,9 @@ func (a *AuthInfo) Add(ids ...wire.Id) {
 	}
 }
 
-// Authenticate runs Authenticate for this connection and adds the ids it returns.
-func (a *AuthInfo) Authenticate(cfg Config, scheme string, data []byte) error {
+// AddAuth handles an auth packet on this connection: it runs Authenticate with the
+// connection's address and adds the ids it returns, or returns ErrAuthFailed.
+func (a *AuthInfo) AddAuth(cfg Config, scheme string, data []byte) error {
 	ids, err := Authenticate(cfg, scheme, data, a.remoteIP)
 	if err != nil {
 		return err

@@ -93,17 +93,17 @@ func TestWhoAmI(t *testing.T) {
 	if got := a.WhoAmI(); !slices.Equal(got, []ClientInfo{{"ip", "127.0.0.1"}}) {
 		t.Errorf("before auth: %v", got)
 	}
-	if err := a.Authenticate(Config{}, "digest", []byte("user:password")); err != nil {
+	if err := a.AddAuth(Config{}, "digest", []byte("user:password")); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authenticate(Config{}, "digest", []byte("user:password")); err != nil {
+	if err := a.AddAuth(Config{}, "digest", []byte("user:password")); err != nil {
 		t.Fatal(err) // reconnect_resends_auth: the same credentials again are fine
 	}
 	want := []ClientInfo{{"digest", "user"}, {"ip", "127.0.0.1"}}
 	if got := a.WhoAmI(); !slices.Equal(got, want) {
 		t.Errorf("after auth: %v, want %v", got, want)
 	}
-	if err := a.Authenticate(Config{}, "bogus", nil); !errors.Is(err, ErrAuthFailed) {
+	if err := a.AddAuth(Config{}, "bogus", nil); !errors.Is(err, ErrAuthFailed) {
 		t.Errorf("bogus scheme: %v", err)
 	}
 	a.Add(id("super", ""))

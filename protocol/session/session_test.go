@@ -388,3 +388,37 @@ func FuzzDecodeEntries(f *testing.F) {
 		}
 	})
 }
+
+func TestDrainTouches(t *testing.T) {
+	tb := newTable(t, Config{ServerID: 2, TickTime: 2000, RecordTouches: true})
+	tb.Track(9, 4000, 0)
+	tb.Track(3, 6000, 0)
+	tb.Track(5, 8000, 0)
+	if got := tb.DrainTouches(); got != nil {
+		t.Errorf("tracking counted as touches: %v", got)
+	}
+	tb.Touch(9, 10)
+	tb.Touch(3, 10)
+	tb.Touch(9, 20)
+	tb.Touch(77, 20) // unknown: not recorded
+	if got, want := tb.DrainTouches(), []Entry{{3, 6000}, {9, 4000}}; !slices.Equal(got, want) {
+		t.Errorf("DrainTouches = %v, want %v", got, want)
+	}
+	if got := tb.DrainTouches(); got != nil {
+		t.Errorf("second drain = %v", got)
+	}
+	plain := newTable(t, Config{TickTime: 2000})
+	plain.Track(1, 4000, 0)
+	plain.Touch(1, 5)
+	if got := plain.DrainTouches(); got != nil {
+		t.Errorf("touches recorded without RecordTouches: %v", got)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	for err, want := range map[*Error]int32{ErrUnknownSession: -12, ErrSessionExpired: -112, ErrSessionMoved: -118} {
+		if int32(err.Code()) != want {
+			t.Errorf("%v: code %d, want %d", err, err.Code(), want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -24,10 +25,9 @@ type Entry struct {
 // Entries returns every session in the table, closing ones included, sorted by id.
 func (t *Table) Entries() []Entry {
 	out := make([]Entry, 0, len(t.sessions))
-	for id, s := range t.sessions {
-		out = append(out, Entry{ID: id, Timeout: s.timeout})
+	for _, id := range slices.Sorted(maps.Keys(t.sessions)) {
+		out = append(out, Entry{ID: id, Timeout: t.sessions[id].timeout})
 	}
-	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -1,11 +1,13 @@
 package session
 
 import (
-	"cmp"
 	"container/heap"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/zksim/zksim/protocol/wire"
 )
 
 // ID is a session id. The top byte is the id of the server that created it.
@@ -37,15 +39,25 @@ func (s State) String() string {
 	}
 }
 
-// Errors.
+// ErrBadConfig reports an unusable Config.
+var ErrBadConfig = errors.New("session: invalid config")
+
+// Error is a session failure that a request gets as a ZooKeeper error code.
+type Error struct {
+	code wire.ErrCode
+	msg  string
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Code is the wire error code to reply with.
+func (e *Error) Code() wire.ErrCode { return e.code }
+
+// Errors of Check and SetOwner. Compare with errors.Is.
 var (
-	ErrBadConfig = errors.New("session: invalid config")
-	// ErrUnknownSession, ErrSessionExpired and ErrSessionMoved are returned by Check and
-	// SetOwner; they map to the wire codes UNKNOWNSESSION, SESSIONEXPIRED and
-	// SESSIONMOVED.
-	ErrUnknownSession = errors.New("session: unknown session")
-	ErrSessionExpired = errors.New("session: session expired")
-	ErrSessionMoved   = errors.New("session: session moved")
+	ErrUnknownSession = &Error{wire.ErrUnknownSession, "session: unknown session"}
+	ErrSessionExpired = &Error{wire.ErrSessionExpired, "session: session expired"}
+	ErrSessionMoved   = &Error{wire.ErrSessionMoved, "session: session moved"}
 )
 
 // Config configures a Table.
@@ -63,6 +75,9 @@ type Config struct {
 	// the ZooKeeper defaults, 2*TickTime and 20*TickTime.
 	MinSessionTimeout int32
 	MaxSessionTimeout int32
+	// RecordTouches makes Touch remember which sessions were touched, for a follower
+	// to report to the leader in its next ping (see DrainTouches).
+	RecordTouches bool
 }
 
 type session struct {
@@ -88,7 +103,8 @@ type Table struct {
 
 	sessions map[ID]*session
 	buckets  map[int64]map[ID]struct{}
-	times    bucketHeap // every key of buckets, once
+	times    bucketHeap   // every key of buckets, once
+	touched  map[ID]int32 // nil unless Config.RecordTouches
 }
 
 // NewTable returns an empty table.
@@ -109,6 +125,10 @@ func NewTable(cfg Config) (*Table, error) {
 	if minT < 0 || maxT < 0 || minT > maxT {
 		return nil, wrap(ErrBadConfig, "session timeout bounds ["+strconv.Itoa(int(minT))+", "+strconv.Itoa(int(maxT))+"]")
 	}
+	var touched map[ID]int32
+	if cfg.RecordTouches {
+		touched = map[ID]int32{}
+	}
 	return &Table{
 		tick:       int64(cfg.TickTime),
 		minTimeout: minT,
@@ -116,6 +136,7 @@ func NewTable(cfg Config) (*Table, error) {
 		nextID:     FirstID(cfg.ServerID, cfg.Clock),
 		sessions:   map[ID]*session{},
 		buckets:    map[int64]map[ID]struct{}{},
+		touched:    touched,
 	}, nil
 }
 
@@ -184,7 +205,25 @@ func (t *Table) Touch(id ID, now int64) bool {
 		return false
 	}
 	t.touch(s, now)
+	if t.touched != nil {
+		t.touched[id] = s.timeout
+	}
 	return true
+}
+
+// DrainTouches returns the sessions touched since the last call, sorted by id, and
+// forgets them: what a follower sends the leader in a ping so that the leader, which
+// owns expiry, keeps those sessions alive. It returns nil unless RecordTouches is set.
+func (t *Table) DrainTouches() []Entry {
+	if len(t.touched) == 0 {
+		return nil
+	}
+	out := make([]Entry, 0, len(t.touched))
+	for _, id := range slices.Sorted(maps.Keys(t.touched)) {
+		out = append(out, Entry{ID: id, Timeout: t.touched[id]})
+	}
+	clear(t.touched)
+	return out
 }
 
 func (t *Table) touch(s *session, now int64) {
@@ -356,15 +395,9 @@ type Bucket struct {
 // "dump" four-letter word. Buckets emptied by touches are included, as in ZooKeeper.
 func (t *Table) Buckets() []Bucket {
 	out := make([]Bucket, 0, len(t.buckets))
-	for d, b := range t.buckets {
-		ids := make([]ID, 0, len(b))
-		for id := range b {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		out = append(out, Bucket{Deadline: d, IDs: ids})
+	for _, d := range slices.Sorted(maps.Keys(t.buckets)) {
+		out = append(out, Bucket{Deadline: d, IDs: slices.Sorted(maps.Keys(t.buckets[d]))})
 	}
-	slices.SortFunc(out, func(a, b Bucket) int { return cmp.Compare(a.Deadline, b.Deadline) })
 	return out
 }
 

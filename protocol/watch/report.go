@@ -1,7 +1,7 @@
 package watch
 
 import (
-	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,15 +35,9 @@ type WatcherPaths struct {
 // ByWatcher lists the data watches per watcher, watchers and paths sorted.
 func (m *Manager) ByWatcher() []WatcherPaths {
 	out := make([]WatcherPaths, 0, len(m.data.byWatcher))
-	for w, ps := range m.data.byWatcher {
-		paths := make([]string, 0, len(ps))
-		for p := range ps {
-			paths = append(paths, p)
-		}
-		slices.Sort(paths)
-		out = append(out, WatcherPaths{Watcher: w, Paths: paths})
+	for _, w := range slices.Sorted(maps.Keys(m.data.byWatcher)) {
+		out = append(out, WatcherPaths{Watcher: w, Paths: slices.Sorted(maps.Keys(m.data.byWatcher[w]))})
 	}
-	slices.SortFunc(out, func(a, b WatcherPaths) int { return cmp.Compare(a.Watcher, b.Watcher) })
 	return out
 }
 
@@ -56,15 +50,9 @@ type PathWatchers struct {
 // ByPath lists the data watches per path, paths and watchers sorted.
 func (m *Manager) ByPath() []PathWatchers {
 	out := make([]PathWatchers, 0, len(m.data.byPath))
-	for p, ws := range m.data.byPath {
-		ids := make([]WatcherID, 0, len(ws))
-		for w := range ws {
-			ids = append(ids, w)
-		}
-		slices.Sort(ids)
-		out = append(out, PathWatchers{Path: p, Watchers: ids})
+	for _, p := range slices.Sorted(maps.Keys(m.data.byPath)) {
+		out = append(out, PathWatchers{Path: p, Watchers: slices.Sorted(maps.Keys(m.data.byPath[p]))})
 	}
-	slices.SortFunc(out, func(a, b PathWatchers) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }
 
