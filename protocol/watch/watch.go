@@ -2,7 +2,6 @@ package watch
 
 import (
 	"cmp"
-	"errors"
 	"slices"
 
 	"github.com/zksim/zksim/protocol/wire"
@@ -18,7 +17,8 @@ type Kind uint8
 // Watch kinds.
 const (
 	// KindData is the watch set by getData and exists. An exists on a missing node
-	// registers it too, and it then fires NodeCreated.
+	// registers it too (see KindExist), and it then fires NodeCreated. getData on a
+	// missing node registers nothing.
 	KindData Kind = iota + 1
 	// KindChild is the watch set by getChildren and getChildren2.
 	KindChild
@@ -30,6 +30,22 @@ const (
 	KindPersistentRecursive
 )
 
+// KindExist is the watch exists sets, present or not: ZooKeeper keeps it as a data
+// watch, so it is one.
+const KindExist = KindData
+
+// KindForAddWatch maps an addWatch mode to the kind it registers; addWatch registers
+// it whether or not the node exists.
+func KindForAddWatch(mode wire.AddWatchMode) (Kind, error) {
+	switch mode {
+	case wire.AddWatchPersistent:
+		return KindPersistent, nil
+	case wire.AddWatchPersistentRecursive:
+		return KindPersistentRecursive, nil
+	}
+	return 0, ErrBadAddWatchMode
+}
+
 // Watcher types of checkWatches and removeWatches beyond wire's 1..3, added in
 // ZooKeeper 3.9.
 const (
@@ -37,12 +53,27 @@ const (
 	WatcherPersistentRecursive wire.WatcherType = 5
 )
 
-// Errors of Check and Remove.
+// Error is a failure that a request gets as a ZooKeeper error code.
+type Error struct {
+	code wire.ErrCode
+	msg  string
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Code is the wire error code to reply with.
+func (e *Error) Code() wire.ErrCode { return e.code }
+
+// Errors. Compare with errors.Is.
 var (
-	// ErrNoWatcher means nothing matched; it is the wire error NOWATCHER.
-	ErrNoWatcher = errors.New("watch: no such watcher")
-	// ErrBadWatcherType means the watcher type is not one of 1..5.
-	ErrBadWatcherType = errors.New("watch: unknown watcher type")
+	// ErrNoWatcher means checkWatches or removeWatches matched nothing (NOWATCHER).
+	ErrNoWatcher = &Error{wire.ErrNoWatcher, "watch: no such watcher"}
+	// ErrBadWatcherType means a watcher type outside 1..5; ZooKeeper fails to
+	// convert it and answers MARSHALLINGERROR.
+	ErrBadWatcherType = &Error{wire.ErrMarshallingError, "watch: unknown watcher type"}
+	// ErrBadAddWatchMode means an addWatch mode other than 0 or 1 (MARSHALLINGERROR,
+	// as in ZooKeeper).
+	ErrBadAddWatchMode = &Error{wire.ErrMarshallingError, "watch: unknown addWatch mode"}
 )
 
 // Event is one notification to deliver: Type about Path, to Watcher.

@@ -423,9 +423,43 @@ func TestFourLetterWords(t *testing.T) {
 func TestParent(t *testing.T) {
 	for path, want := range map[string]string{
 		"/": "", "": "", "/a": "/", "/a/b": "/a", "/a/b/c": "/a/b", "/ab/c": "/ab",
+		// Malformed paths (the pipeline rejects them first) still shrink to "".
+		"x": "/", "//": "/", "a/b": "a", "/a/": "/a",
 	} {
 		if got := parent(path); got != want {
 			t.Errorf("parent(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestMalformedPathsTerminate(t *testing.T) {
+	m := New()
+	m.Add(1, "/", KindPersistentRecursive)
+	for _, p := range []string{"", "x", "//", "a/b", "/a/", "///"} {
+		for _, typ := range []wire.EventType{created, deleted, changed, children} {
+			m.Trigger(p, typ) // must return, whatever it fires
+		}
+	}
+}
+
+func TestKindForAddWatch(t *testing.T) {
+	if k, err := KindForAddWatch(wire.AddWatchPersistent); k != KindPersistent || err != nil {
+		t.Errorf("mode 0: %v, %v", k, err)
+	}
+	if k, err := KindForAddWatch(wire.AddWatchPersistentRecursive); k != KindPersistentRecursive || err != nil {
+		t.Errorf("mode 1: %v, %v", k, err)
+	}
+	if _, err := KindForAddWatch(2); !errors.Is(err, ErrBadAddWatchMode) {
+		t.Errorf("mode 2: %v", err)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	for err, want := range map[*Error]wire.ErrCode{
+		ErrNoWatcher: wire.ErrNoWatcher, ErrBadWatcherType: wire.ErrMarshallingError, ErrBadAddWatchMode: wire.ErrMarshallingError,
+	} {
+		if err.Code() != want {
+			t.Errorf("%v: code %d, want %d", err, err.Code(), want)
 		}
 	}
 }
