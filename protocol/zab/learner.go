@@ -1,0 +1,231 @@
+package zab
+
+import "strconv"
+
+type learnerState struct {
+	observer     bool
+	deadline     int64 // end of the current discovery/sync step
+	lastHeard    int64
+	syncStarted  bool  // DIFF, TRUNC or SNAP received
+	syncCommitTo int64 // history committed once the epoch is established
+	ackedLeader  bool  // NEWLEADER acknowledged
+	upToDate     bool
+	unacked      []int64 // proposals logged before UPTODATE, acknowledged at UPTODATE
+}
+
+// Follow starts following leader after an election.
+func (n *Node) Follow(leader int64) { n.startLearner(leader, false) }
+
+// Observe starts observing leader after an election.
+func (n *Node) Observe(leader int64) { n.startLearner(leader, true) }
+
+func (n *Node) startLearner(leader int64, observer bool) {
+	role, typ := RoleFollower, TypeFollowerInfo
+	if observer {
+		role, typ = RoleObserver, TypeObserverInfo
+	}
+	n.role, n.phase, n.leader, n.epoch = role, PhaseDiscovery, leader, 0
+	n.ld = nil
+	n.lr = &learnerState{observer: observer, deadline: n.now + n.ticks(n.cfg.InitLimit), lastHeard: n.now}
+	n.setStatus("")
+	info := LearnerInfo{ServerID: n.cfg.ID, ProtocolVersion: ProtocolVersion}
+	n.send(leader, Packet{Type: typ, Zxid: MakeZxid(n.hard.AcceptedEpoch, 0), Data: info.Marshal()}, false)
+}
+
+// Forward sends a client write to the leader as a REQUEST.
+func (n *Node) Forward(sessionID int64, req []byte) error {
+	if n.lr == nil {
+		return ErrNotFollowing
+	}
+	if !n.lr.upToDate {
+		return ErrNotReady
+	}
+	data := appendInt64(make([]byte, 0, 8+len(req)), sessionID)
+	n.send(n.leader, Packet{Type: TypeRequest, Zxid: -1, Data: append(data, req...)}, false)
+	return nil
+}
+
+func (n *Node) tickLearner() {
+	lr := n.lr
+	switch {
+	case !lr.upToDate && n.now >= lr.deadline:
+		n.becomeLooking("leader did not complete " + n.phase.String() + " within initLimit")
+	case lr.upToDate && n.now-lr.lastHeard > n.ticks(n.cfg.SyncLimit):
+		n.becomeLooking("leader silent for syncLimit")
+	}
+}
+
+// drop ends the learner role because the leader's stream is not what ZAB allows.
+func (n *Node) drop(err error, what string) error {
+	err = detail(err, what)
+	n.becomeLooking(err.Error())
+	return err
+}
+
+func (n *Node) stepLearner(p Packet) error {
+	lr := n.lr
+	lr.lastHeard = n.now
+	switch p.Type {
+	case TypeLeaderInfo:
+		return n.learnerOnLeaderInfo(p)
+	case TypeDiff, TypeTrunc, TypeSnap:
+		return n.learnerOnSyncMode(p)
+	case TypeProposal, TypeInform:
+		return n.learnerOnProposal(p)
+	case TypeCommit:
+		return n.learnerOnCommit(p.Zxid)
+	case TypeNewLeader:
+		if n.phase != PhaseSync || !lr.syncStarted || lr.ackedLeader || EpochOf(p.Zxid) != n.epoch || CounterOf(p.Zxid) != 0 {
+			return n.drop(ErrUnexpected, "NEWLEADER "+hexZxid(p.Zxid))
+		}
+		// The synced entries were queued for the log as they arrived; the Ready
+		// persists them before the epoch file, and the ACK waits for both.
+		lr.ackedLeader = true
+		n.setHard(HardState{AcceptedEpoch: n.hard.AcceptedEpoch, CurrentEpoch: n.epoch})
+		lr.deadline = n.now + n.ticks(n.cfg.InitLimit)
+		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, true)
+		return nil
+	case TypeUpToDate:
+		if !lr.ackedLeader || lr.upToDate {
+			return n.drop(ErrUnexpected, "UPTODATE before NEWLEADER")
+		}
+		lr.upToDate = true
+		n.phase = PhaseBroadcast
+		n.committed = max(n.committed, lr.syncCommitTo)
+		n.setStatus("")
+		n.send(n.leader, Packet{Type: TypeAck, Zxid: MakeZxid(n.epoch, 0)}, true)
+		for _, z := range lr.unacked {
+			n.send(n.leader, Packet{Type: TypeAck, Zxid: z}, true)
+		}
+		lr.unacked = nil
+		return nil
+	case TypePing:
+		var data []byte
+		if n.cfg.StateMachine != nil {
+			data = n.cfg.StateMachine.TouchedSessions()
+		}
+		n.send(n.leader, Packet{Type: TypePing, Zxid: p.Zxid, Data: data}, false)
+		return nil
+	case TypeSync:
+		n.syncs++
+		return nil
+	}
+	return n.drop(ErrUnexpected, p.Type.String()+" at learner")
+}
+
+func (n *Node) learnerOnLeaderInfo(p Packet) error {
+	if n.phase != PhaseDiscovery {
+		return n.drop(ErrUnexpected, "LEADERINFO after discovery")
+	}
+	newEpoch := EpochOf(p.Zxid)
+	cur := int32(-1)
+	switch {
+	case newEpoch > n.hard.AcceptedEpoch:
+		n.setHard(HardState{AcceptedEpoch: newEpoch, CurrentEpoch: n.hard.CurrentEpoch})
+		cur = int32(n.hard.CurrentEpoch)
+	case newEpoch < n.hard.AcceptedEpoch:
+		return n.drop(ErrUnexpected, "leader epoch "+strconv.FormatInt(newEpoch, 10)+" below accepted epoch "+strconv.FormatInt(n.hard.AcceptedEpoch, 10))
+	}
+	n.epoch = newEpoch
+	n.phase = PhaseSync
+	n.lr.deadline = n.now + n.ticks(n.cfg.InitLimit)
+	n.setStatus("")
+	n.send(n.leader, Packet{Type: TypeAckEpoch, Zxid: n.log.last(), Data: int32Data(cur)}, true)
+	return nil
+}
+
+func (n *Node) learnerOnSyncMode(p Packet) error {
+	lr := n.lr
+	if n.phase != PhaseSync || lr.syncStarted {
+		return n.drop(ErrUnexpected, p.Type.String()+" out of turn")
+	}
+	lr.syncStarted = true
+	switch p.Type {
+	case TypeDiff:
+		lr.syncCommitTo = n.log.last()
+	case TypeTrunc:
+		if p.Zxid < n.applying || p.Zxid < n.log.base {
+			return n.drop(ErrTruncateApplied, "TRUNC to "+hexZxid(p.Zxid)+" below applied "+hexZxid(n.applying))
+		}
+		n.log.truncate(p.Zxid)
+		n.dropPendingAbove(p.Zxid)
+		if !n.truncate || p.Zxid < n.truncateTo {
+			n.truncate, n.truncateTo = true, p.Zxid
+		}
+		n.stable = min(n.stable, p.Zxid)
+		lr.syncCommitTo = p.Zxid
+	case TypeSnap:
+		// The snapshot holds only committed transactions: install it at once.
+		n.snapshot = &Snapshot{Zxid: p.Zxid, Data: p.Data}
+		n.log.reset(p.Zxid)
+		n.entries, n.truncate, n.truncateTo = nil, false, 0
+		n.committed, n.applying = p.Zxid, p.Zxid
+		n.stable = min(n.stable, p.Zxid)
+		lr.syncCommitTo = p.Zxid
+	}
+	return nil
+}
+
+// dropPendingAbove forgets queued appends above z that a truncation undoes.
+func (n *Node) dropPendingAbove(z int64) {
+	for len(n.entries) > 0 && n.entries[len(n.entries)-1].Zxid > z {
+		n.entries = n.entries[:len(n.entries)-1]
+	}
+}
+
+// learnerOnProposal logs a PROPOSAL (or an observer's INFORM). Within an epoch the
+// leader's zxids are consecutive, so a gap means packets were lost.
+func (n *Node) learnerOnProposal(p Packet) error {
+	lr := n.lr
+	if !lr.syncStarted || p.Type == TypeInform && !lr.observer || p.Type == TypeProposal && lr.observer && lr.upToDate {
+		return n.drop(ErrUnexpected, p.Type.String()+" "+hexZxid(p.Zxid))
+	}
+	last := n.log.last()
+	ok := p.Zxid > last && CounterOf(p.Zxid) != 0
+	if EpochOf(p.Zxid) == n.epoch {
+		want := int64(1)
+		if EpochOf(last) == n.epoch {
+			want = CounterOf(last) + 1
+		}
+		ok = ok && CounterOf(p.Zxid) == want
+	}
+	if !ok {
+		return n.drop(ErrUnexpected, p.Type.String()+" "+hexZxid(p.Zxid)+" after "+hexZxid(last))
+	}
+	n.appendEntry(Entry{Zxid: p.Zxid, Txn: p.Data})
+	if p.Type == TypeInform {
+		return n.learnerOnCommit(p.Zxid)
+	}
+	// Proposals that arrive with their COMMIT during sync are history and are not
+	// acknowledged one by one; the rest are acknowledged after UPTODATE.
+	switch {
+	case lr.observer:
+	case lr.upToDate:
+		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, true)
+	case EpochOf(p.Zxid) == n.epoch:
+		lr.unacked = append(lr.unacked, p.Zxid)
+	}
+	return nil
+}
+
+// learnerOnCommit records a COMMIT. Commits come strictly in zxid order, each for the
+// next logged, uncommitted entry.
+func (n *Node) learnerOnCommit(z int64) error {
+	lr := n.lr
+	if !lr.syncStarted {
+		return n.drop(ErrUnexpected, "COMMIT before sync")
+	}
+	if !lr.upToDate {
+		if !n.log.has(z) || z <= lr.syncCommitTo {
+			return n.drop(ErrUnexpected, "COMMIT "+hexZxid(z)+" during sync")
+		}
+		lr.syncCommitTo = z
+		return nil
+	}
+	i := n.log.after(n.committed)
+	if i >= len(n.log.entries) || n.log.entries[i].Zxid != z {
+		return n.drop(ErrUnexpected, "COMMIT "+hexZxid(z)+" out of order after "+hexZxid(n.committed))
+	}
+	n.committed = z
+	return nil
+}
