@@ -12,8 +12,7 @@ var (
 	ErrShortBuffer = errors.New("wire: short buffer")
 	// ErrBadLength: a length or count was negative and not -1 (null).
 	ErrBadLength = errors.New("wire: bad length")
-	// ErrTooLarge: a length or count asks for more bytes than the input holds, or a
-	// frame is longer than the configured maximum.
+	// ErrTooLarge: a length or count asks for more bytes than the input holds.
 	ErrTooLarge = errors.New("wire: length exceeds input")
 	// ErrNullString: a string that may not be null was sent with length -1.
 	ErrNullString = errors.New("wire: null string")

@@ -47,7 +47,9 @@ func wrap(context string, err error) error { return &wrapError{context: context,
 // NewRequest returns an empty request body for op, or nil if clients may not send op.
 // The sub-ops of multi have their own list (see MultiRequest). Server-internal types
 // (notification, createSession, error) and deleteContainer, which only the server's
-// container sweeper issues, are not client requests.
+// container sweeper issues, are not client requests. (Java's Request.isValid admits
+// createSession and deleteContainer from clients too; letting a client inject internal
+// transactions serves no client and is refused here.)
 func NewRequest(op OpCode) Request {
 	switch op {
 	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL:
@@ -318,8 +320,8 @@ func DecodeReply(payload []byte, op OpCode) (hdr ReplyHeader, resp Response, err
 }
 
 // ErrFrameTooLarge: a frame length prefix exceeds the configured maximum. A server
-// closes the connection without a reply. errors.Is(err, ErrTooLarge) also holds.
-var ErrFrameTooLarge error = &wrapError{context: "frame too large", err: ErrTooLarge}
+// closes the connection without a reply.
+var ErrFrameTooLarge = errors.New("wire: frame too large")
 
 // FrameLength reads a 4-byte length prefix and checks it: negative lengths give
 // ErrBadLength and lengths above maxLen (MaxBuffer unless configured) give
@@ -334,7 +336,7 @@ func FrameLength(prefix []byte, maxLen int) (int, error) {
 	case n < 0:
 		return 0, wrap("frame length "+strconv.Itoa(int(n)), ErrBadLength)
 	case int64(n) > int64(maxLen):
-		return 0, wrap("frame length "+strconv.Itoa(int(n))+" > "+strconv.Itoa(maxLen), ErrFrameTooLarge)
+		return 0, wrap("length "+strconv.Itoa(int(n))+" > "+strconv.Itoa(maxLen), ErrFrameTooLarge)
 	}
 	return int(n), nil
 }
