@@ -483,3 +483,26 @@ func TestCapturedFourLetterWords(t *testing.T) {
 		t.Fatal("no four-letter-word captures found")
 	}
 }
+
+// TestMultiErrorResultMatchesCapture builds the reply to a multi whose second sub-op
+// failed and compares it with what ZooKeeper 3.8.0 sent (multi_failure_check).
+func TestMultiErrorResultMatchesCapture(t *testing.T) {
+	for _, cf := range walkCaptures(t) {
+		if cf.name != "multi_failure_check#3" {
+			continue
+		}
+		hdr, err := DecodeReplyHeader(cf.frame[4:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := &MultiResponse{Results: []MultiResult{
+			MultiErrorResult(ErrOK), MultiErrorResult(ErrBadVersion),
+			MultiErrorResult(ErrRuntimeInconsistency), MultiErrorResult(ErrRuntimeInconsistency),
+		}}
+		if got := EncodeReply(hdr, resp); !bytes.Equal(got, cf.frame) {
+			t.Fatalf("got  %x\nwant %x", got, cf.frame)
+		}
+		return
+	}
+	t.Fatal("capture multi_failure_check#3 not found")
+}

@@ -25,7 +25,6 @@ type Response interface {
 const (
 	minUStringSize = 4
 	minACLSize     = 4 + 2*minUStringSize
-	statSize       = 68
 )
 
 // Encode writes s as 68 bytes.
@@ -86,14 +85,16 @@ func (a *ACL) Decode(d *Decoder) {
 // vector); decoding turns both the null vector (-1) and the empty vector into a nil
 // slice. No 3.8 client or server gives a null vector a meaning of its own.
 
-func encodeACLs(e *Encoder, acl []ACL) {
+// EncodeACLs appends a vector<ACL>.
+func EncodeACLs(e *Encoder, acl []ACL) {
 	e.VectorLen(len(acl))
 	for i := range acl {
 		acl[i].Encode(e)
 	}
 }
 
-func decodeACLs(d *Decoder) []ACL {
+// DecodeACLs reads a vector<ACL>; null and empty both give nil.
+func DecodeACLs(d *Decoder) []ACL {
 	n := d.VectorLen(minACLSize)
 	if n <= 0 {
 		return nil
@@ -108,14 +109,17 @@ func decodeACLs(d *Decoder) []ACL {
 	return acl
 }
 
-func encodeStrings(e *Encoder, ss []string) {
+// EncodeStrings appends a vector<ustring>.
+func EncodeStrings(e *Encoder, ss []string) {
 	e.VectorLen(len(ss))
 	for _, s := range ss {
 		e.UString(s)
 	}
 }
 
-func decodeStrings(d *Decoder) []string {
+// DecodeStrings reads a vector<ustring>; null and empty both give nil, and a null
+// element records ErrNullString.
+func DecodeStrings(d *Decoder) []string {
 	n := d.VectorLen(minUStringSize)
 	if n <= 0 {
 		return nil
@@ -305,7 +309,7 @@ func (r *CreateRequest) OpCode() OpCode {
 func (r *CreateRequest) Encode(e *Encoder) {
 	e.UString(r.Path)
 	e.Buffer(r.Data)
-	encodeACLs(e, r.ACL)
+	EncodeACLs(e, r.ACL)
 	e.Int32(int32(r.Flags))
 	if r.OpCode() == OpCreateTTL {
 		e.Int64(r.TTL)
@@ -316,7 +320,7 @@ func (r *CreateRequest) Encode(e *Encoder) {
 func (r *CreateRequest) Decode(d *Decoder) {
 	r.Path = decodePath(d)
 	r.Data = d.Buffer()
-	r.ACL = decodeACLs(d)
+	r.ACL = DecodeACLs(d)
 	r.Flags = CreateMode(d.Int32())
 	r.TTL = 0
 	if r.OpCode() == OpCreateTTL {
@@ -459,14 +463,14 @@ func (*SetACLRequest) OpCode() OpCode { return OpSetACL }
 // Encode writes r.
 func (r *SetACLRequest) Encode(e *Encoder) {
 	e.UString(r.Path)
-	encodeACLs(e, r.ACL)
+	EncodeACLs(e, r.ACL)
 	e.Int32(r.Version)
 }
 
 // Decode reads r.
 func (r *SetACLRequest) Decode(d *Decoder) {
 	r.Path = decodePath(d)
-	r.ACL = decodeACLs(d)
+	r.ACL = DecodeACLs(d)
 	r.Version = d.Int32()
 }
 
@@ -740,17 +744,17 @@ func (*SetWatchesRequest) OpCode() OpCode { return OpSetWatches }
 // Encode writes r.
 func (r *SetWatchesRequest) Encode(e *Encoder) {
 	e.Int64(r.RelativeZxid)
-	encodeStrings(e, r.DataWatches)
-	encodeStrings(e, r.ExistWatches)
-	encodeStrings(e, r.ChildWatches)
+	EncodeStrings(e, r.DataWatches)
+	EncodeStrings(e, r.ExistWatches)
+	EncodeStrings(e, r.ChildWatches)
 }
 
 // Decode reads r.
 func (r *SetWatchesRequest) Decode(d *Decoder) {
 	r.RelativeZxid = d.Int64()
-	r.DataWatches = decodeStrings(d)
-	r.ExistWatches = decodeStrings(d)
-	r.ChildWatches = decodeStrings(d)
+	r.DataWatches = DecodeStrings(d)
+	r.ExistWatches = DecodeStrings(d)
+	r.ChildWatches = DecodeStrings(d)
 }
 
 // SetWatches2Request is the body of setWatches2 (105): setWatches plus persistent
@@ -770,21 +774,21 @@ func (*SetWatches2Request) OpCode() OpCode { return OpSetWatches2 }
 // Encode writes r.
 func (r *SetWatches2Request) Encode(e *Encoder) {
 	e.Int64(r.RelativeZxid)
-	encodeStrings(e, r.DataWatches)
-	encodeStrings(e, r.ExistWatches)
-	encodeStrings(e, r.ChildWatches)
-	encodeStrings(e, r.PersistentWatches)
-	encodeStrings(e, r.PersistentRecursiveWatches)
+	EncodeStrings(e, r.DataWatches)
+	EncodeStrings(e, r.ExistWatches)
+	EncodeStrings(e, r.ChildWatches)
+	EncodeStrings(e, r.PersistentWatches)
+	EncodeStrings(e, r.PersistentRecursiveWatches)
 }
 
 // Decode reads r.
 func (r *SetWatches2Request) Decode(d *Decoder) {
 	r.RelativeZxid = d.Int64()
-	r.DataWatches = decodeStrings(d)
-	r.ExistWatches = decodeStrings(d)
-	r.ChildWatches = decodeStrings(d)
-	r.PersistentWatches = decodeStrings(d)
-	r.PersistentRecursiveWatches = decodeStrings(d)
+	r.DataWatches = DecodeStrings(d)
+	r.ExistWatches = DecodeStrings(d)
+	r.ChildWatches = DecodeStrings(d)
+	r.PersistentWatches = DecodeStrings(d)
+	r.PersistentRecursiveWatches = DecodeStrings(d)
 }
 
 // SASLRequest is the body of sasl (102).
@@ -923,13 +927,13 @@ type GetACLResponse struct {
 
 // Encode writes r.
 func (r *GetACLResponse) Encode(e *Encoder) {
-	encodeACLs(e, r.ACL)
+	EncodeACLs(e, r.ACL)
 	r.Stat.Encode(e)
 }
 
 // Decode reads r.
 func (r *GetACLResponse) Decode(d *Decoder) {
-	r.ACL = decodeACLs(d)
+	r.ACL = DecodeACLs(d)
 	r.Stat.Decode(d)
 }
 
@@ -939,10 +943,10 @@ type GetChildrenResponse struct {
 }
 
 // Encode writes r.
-func (r *GetChildrenResponse) Encode(e *Encoder) { encodeStrings(e, r.Children) }
+func (r *GetChildrenResponse) Encode(e *Encoder) { EncodeStrings(e, r.Children) }
 
 // Decode reads r.
-func (r *GetChildrenResponse) Decode(d *Decoder) { r.Children = decodeStrings(d) }
+func (r *GetChildrenResponse) Decode(d *Decoder) { r.Children = DecodeStrings(d) }
 
 // GetChildren2Response is the reply body of getChildren2 (12).
 type GetChildren2Response struct {
@@ -952,13 +956,13 @@ type GetChildren2Response struct {
 
 // Encode writes r.
 func (r *GetChildren2Response) Encode(e *Encoder) {
-	encodeStrings(e, r.Children)
+	EncodeStrings(e, r.Children)
 	r.Stat.Encode(e)
 }
 
 // Decode reads r.
 func (r *GetChildren2Response) Decode(d *Decoder) {
-	r.Children = decodeStrings(d)
+	r.Children = DecodeStrings(d)
 	r.Stat.Decode(d)
 }
 
@@ -991,10 +995,10 @@ type GetEphemeralsResponse struct {
 }
 
 // Encode writes r.
-func (r *GetEphemeralsResponse) Encode(e *Encoder) { encodeStrings(e, r.Ephemerals) }
+func (r *GetEphemeralsResponse) Encode(e *Encoder) { EncodeStrings(e, r.Ephemerals) }
 
 // Decode reads r.
-func (r *GetEphemeralsResponse) Decode(d *Decoder) { r.Ephemerals = decodeStrings(d) }
+func (r *GetEphemeralsResponse) Decode(d *Decoder) { r.Ephemerals = DecodeStrings(d) }
 
 // GetAllChildrenNumberResponse is the reply body of getAllChildrenNumber (104): the
 // number of descendants, the node itself excluded.
@@ -1053,6 +1057,12 @@ type MultiResult struct {
 	Op   OpCode
 	Err  ErrCode
 	Resp Response
+}
+
+// MultiErrorResult is the result of a sub-op that failed with code (ErrOK for the
+// sub-ops before the failing one, ErrRuntimeInconsistency for those after it).
+func MultiErrorResult(code ErrCode) MultiResult {
+	return MultiResult{Op: OpError, Err: code, Resp: &ErrorResponse{Err: code}}
 }
 
 // MultiResponse is the reply body of multi (14) and multiRead (22). Its ReplyHeader
