@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -136,8 +137,11 @@ func replay(t *testing.T, c captureFile) int {
 				op = m.Remove
 			}
 			var code int32
-			if err := op(w, p, wire.WatcherType(d.Body.WatcherType)); err != nil {
-				code = int32(err.(*Error).Code())
+			var coded *Error
+			if err := op(w, p, wire.WatcherType(d.Body.WatcherType)); errors.As(err, &coded) {
+				code = int32(coded.Code())
+			} else if err != nil {
+				t.Fatalf("%s: uncoded error %v", d.Op, err)
 			}
 			if code != reply {
 				t.Errorf("%s(%s, type %d) = %d, server said %d", d.Op, p, d.Body.WatcherType, code, reply)
