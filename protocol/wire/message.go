@@ -164,46 +164,50 @@ func endFrame(e *Encoder, at int) []byte {
 	return b
 }
 
-// AppendConnectRequest appends r as a frame to dst.
-func AppendConnectRequest(dst []byte, r *ConnectRequest) []byte {
+// appendRecordFrame appends r as a frame with no header (the handshake frames).
+func appendRecordFrame(dst []byte, r Record) []byte {
 	e := Encoder{buf: dst}
 	at := beginFrame(&e)
 	r.Encode(&e)
 	return endFrame(&e, at)
 }
 
+// decodeRecord decodes a whole payload into r.
+func decodeRecord(payload []byte, r Record, what string) error {
+	d := NewDecoder(payload)
+	r.Decode(d)
+	if err := d.Err(); err != nil {
+		return wrap(what, err)
+	}
+	return nil
+}
+
+// AppendConnectRequest appends r as a frame to dst.
+func AppendConnectRequest(dst []byte, r *ConnectRequest) []byte { return appendRecordFrame(dst, r) }
+
 // EncodeConnectRequest returns r as a frame.
-func EncodeConnectRequest(r *ConnectRequest) []byte { return AppendConnectRequest(nil, r) }
+func EncodeConnectRequest(r *ConnectRequest) []byte { return appendRecordFrame(nil, r) }
 
 // DecodeConnectRequest decodes the payload of a connection's first frame.
 func DecodeConnectRequest(payload []byte) (ConnectRequest, error) {
 	var r ConnectRequest
-	d := NewDecoder(payload)
-	r.Decode(d)
-	if err := d.Err(); err != nil {
-		return ConnectRequest{}, wrap("connect request", err)
+	if err := decodeRecord(payload, &r, "connect request"); err != nil {
+		return ConnectRequest{}, err
 	}
 	return r, nil
 }
 
 // AppendConnectResponse appends r as a frame to dst.
-func AppendConnectResponse(dst []byte, r *ConnectResponse) []byte {
-	e := Encoder{buf: dst}
-	at := beginFrame(&e)
-	r.Encode(&e)
-	return endFrame(&e, at)
-}
+func AppendConnectResponse(dst []byte, r *ConnectResponse) []byte { return appendRecordFrame(dst, r) }
 
 // EncodeConnectResponse returns r as a frame.
-func EncodeConnectResponse(r *ConnectResponse) []byte { return AppendConnectResponse(nil, r) }
+func EncodeConnectResponse(r *ConnectResponse) []byte { return appendRecordFrame(nil, r) }
 
 // DecodeConnectResponse decodes the payload of the server's first frame.
 func DecodeConnectResponse(payload []byte) (ConnectResponse, error) {
 	var r ConnectResponse
-	d := NewDecoder(payload)
-	r.Decode(d)
-	if err := d.Err(); err != nil {
-		return ConnectResponse{}, wrap("connect response", err)
+	if err := decodeRecord(payload, &r, "connect response"); err != nil {
+		return ConnectResponse{}, err
 	}
 	return r, nil
 }
@@ -275,10 +279,8 @@ func AppendNotification(dst []byte, zxid int64, ev *WatcherEvent) []byte {
 // look up which request (and so which op) the xid answers.
 func DecodeReplyHeader(payload []byte) (ReplyHeader, error) {
 	var h ReplyHeader
-	d := NewDecoder(payload)
-	h.Decode(d)
-	if err := d.Err(); err != nil {
-		return ReplyHeader{}, wrap("reply header", err)
+	if err := decodeRecord(payload, &h, "reply header"); err != nil {
+		return ReplyHeader{}, err
 	}
 	return h, nil
 }

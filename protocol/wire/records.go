@@ -206,8 +206,6 @@ func (h *MultiHeader) Decode(d *Decoder) {
 	h.Err = ErrCode(d.Int32())
 }
 
-const multiHeaderSize = 9
-
 // multiEnd terminates the op and result lists of multi.
 var multiEnd = MultiHeader{Type: OpError, Done: true, Err: ErrCode(-1)}
 
@@ -615,20 +613,13 @@ func (r *MultiRequest) Decode(d *Decoder) {
 	}
 }
 
+// multiSubRequest returns an empty body for a sub-op type Java's
+// MultiOperationRecord accepts, or nil.
 func multiSubRequest(op OpCode) Request {
 	switch op {
-	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL:
-		return &CreateRequest{Op: op}
-	case OpDelete:
-		return &DeleteRequest{}
-	case OpSetData:
-		return &SetDataRequest{}
-	case OpCheck:
-		return &CheckVersionRequest{}
-	case OpGetData:
-		return &GetDataRequest{}
-	case OpGetChildren:
-		return &GetChildrenRequest{}
+	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck,
+		OpGetData, OpGetChildren:
+		return NewRequest(op)
 	}
 	return nil
 }
