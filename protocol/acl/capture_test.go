@@ -1,8 +1,8 @@
 package acl
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"slices"
 	"testing"
