@@ -31,4 +31,25 @@
 // the damage is a torn tail: the records before it are returned and the host is told to
 // truncate the file there. If a valid record follows, data that was once durable has been
 // damaged, and Recover fails with ErrCorrupt: corrupt data is detected, never served.
+// The same holds across files: damage in one log file followed by records in a later one
+// is corruption, because a crash only tears what was written last.
+//
+// # What the host must make durable, and when (reference §4.12)
+//
+//   - before ACKEPOCH: acceptedEpoch (EncodeEpoch, atomic replace);
+//   - before the ACK of NEWLEADER: the snapshot if the leader sent SNAP or TRUNC
+//     (EncodeSnapshot, or the repairs of TruncatePlan), the synced records
+//     (AppendRecords), then currentEpoch;
+//   - before the ACK of a proposal (the leader's self-ack included): the record, fsynced;
+//   - after a restart, before writing anything: every Repair that Recover returned.
+//
+// A fresh node writes EncodeSnapshot(0, emptyTree) before its first record, as
+// ZooKeeper does; a log with no snapshot under it is refused (ErrNoSnapshot).
+//
+// # Limits
+//
+// Within an epoch every zxid is logged, so Recover requires consecutive counters from the
+// snapshot on, and a new epoch to start at counter 1 (ErrGap otherwise). Payloads that
+// themselves contain a complete encoded record could, after a torn write, be read as
+// "valid data after damage"; recovery then fails safe with ErrCorrupt.
 package storage

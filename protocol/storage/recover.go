@@ -78,7 +78,8 @@ type RecoveredState struct {
 	SnapshotName string
 	SnapshotZxid int64
 	Snapshot     []byte // the opaque payload; aliases the bytes the FileSet returned
-	// Records are the logged transactions after SnapshotZxid, in zxid order.
+	// Records are the logged transactions after SnapshotZxid, in zxid order. Their
+	// payloads alias the bytes the FileSet returned.
 	Records []Record
 	// LastZxid is the zxid of the last record, or SnapshotZxid when there is none.
 	LastZxid      int64

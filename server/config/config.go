@@ -485,12 +485,37 @@ func (c *Config) checkMembers() error {
 		c.Warnings = append(c.Warnings, Warning{File: c.File, Line: c.Servers[0].Line, Key: firstServer,
 			Message: "non-optimal configuration: consider an odd number of servers"})
 	}
+	if err := c.checkAddresses(); err != nil {
+		return err
+	}
 	if !c.Standalone() {
 		if c.InitLimit == 0 {
 			return c.fail("initLimit", "initLimit is not set")
 		}
 		if c.SyncLimit == 0 {
 			return c.fail("syncLimit", "syncLimit is not set")
+		}
+	}
+	return nil
+}
+
+// checkAddresses refuses two members listening on one host and port: on that host one
+// of them could not bind.
+func (c *Config) checkAddresses() error {
+	type endpoint struct {
+		host string
+		port int
+	}
+	owner := map[endpoint]int64{}
+	for _, s := range c.Servers {
+		for _, a := range s.Addrs {
+			for _, e := range []endpoint{{a.Host, a.QuorumPort}, {a.Host, a.ElectionPort}} {
+				if other, taken := owner[e]; taken && other != s.ID {
+					return &Error{File: c.File, Line: s.Line, Key: "server." + strconv.FormatInt(s.ID, 10),
+						Reason: hostForm(e.host) + ":" + strconv.Itoa(e.port) + " is already used by server." + strconv.FormatInt(other, 10)}
+				}
+				owner[e] = s.ID
+			}
 		}
 	}
 	return nil
@@ -561,6 +586,13 @@ func (c *Config) resolveClientPort(own *Server) error {
 	}
 	if c.ClientPort == 0 {
 		return c.fail("clientPort", "clientPort is not set (set it, or give this server's line a ;port)")
+	}
+	if own != nil && !c.Standalone() {
+		for _, a := range own.Addrs {
+			if a.QuorumPort == c.ClientPort || a.ElectionPort == c.ClientPort {
+				return c.fail("clientPort", "client port "+strconv.Itoa(c.ClientPort)+" is also a quorum or election port of server."+strconv.FormatInt(own.ID, 10))
+			}
+		}
 	}
 	return nil
 }
