@@ -422,3 +422,26 @@ func TestErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestRevalidate(t *testing.T) {
+	tb := newTable(t, Config{ServerID: 1, TickTime: 2000})
+	id := tb.Create(4000, 0)
+	pw := Password(id)
+	if to, ok := tb.Revalidate(id, pw[:], 3000); !ok || to != 4000 {
+		t.Fatalf("Revalidate = %d, %v", to, ok)
+	}
+	if d, _ := tb.Deadline(id); d != 8000 {
+		t.Errorf("not touched: deadline %d", d)
+	}
+	wrong := Password(id + 1)
+	if _, ok := tb.Revalidate(id, wrong[:], 3000); ok {
+		t.Error("wrong password accepted")
+	}
+	if _, ok := tb.Revalidate(id+1, wrong[:], 3000); ok {
+		t.Error("unknown session accepted")
+	}
+	tb.Expired(8000)
+	if _, ok := tb.Revalidate(id, pw[:], 8000); ok {
+		t.Error("expired session accepted")
+	}
+}

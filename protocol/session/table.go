@@ -211,6 +211,17 @@ func (t *Table) Touch(id ID, now int64) bool {
 	return true
 }
 
+// Revalidate handles a ConnectRequest that names an existing session: the password
+// must be the session's and the session open. It then touches the session and
+// returns its timeout. ok=false means the client gets the "session expired" answer
+// (timeout 0, id 0, zero password).
+func (t *Table) Revalidate(id ID, password []byte, now int64) (timeout int32, ok bool) {
+	if !CheckPassword(id, password) || !t.Touch(id, now) {
+		return 0, false
+	}
+	return t.sessions[id].timeout, true
+}
+
 // DrainTouches returns the sessions touched since the last call, sorted by id, and
 // forgets them: what a follower sends the leader in a ping so that the leader, which
 // owns expiry, keeps those sessions alive. It returns nil unless RecordTouches is set.
