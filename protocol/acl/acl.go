@@ -48,8 +48,11 @@ type Config struct {
 	SuperDigest string
 }
 
-// WorldAnyone is the ACL that lets everyone do everything (ZooDefs.Ids.OPEN_ACL_UNSAFE).
-var WorldAnyone = []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: SchemeWorld, ID: Anyone}}}
+// OpenACL returns a new copy of the ACL that lets everyone do everything
+// (ZooDefs.Ids.OPEN_ACL_UNSAFE), the ACL of the initial tree.
+func OpenACL() []wire.ACL {
+	return []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: SchemeWorld, ID: Anyone}}}
+}
 
 // Digest returns the digest id for "user:password" credentials:
 // "user:" + base64(SHA-1(credentials)). Without a colon the whole string is the user.

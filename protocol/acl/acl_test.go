@@ -126,7 +126,7 @@ func TestCheck(t *testing.T) {
 		ok   bool
 	}{
 		{"empty acl passes", nil, nil, wire.PermAdmin, true},
-		{"world anyone", WorldAnyone, nil, wire.PermRead, true},
+		{"world anyone", OpenACL(), nil, wire.PermRead, true},
 		{"world anyone without the bit", []wire.ACL{entry(wire.PermRead, "world", "anyone")}, nil, wire.PermWrite, false},
 		{"world other never matches", []wire.ACL{entry(31, "world", "someone")}, ipOnly, wire.PermRead, false},
 		{"auth_digest_noauth before auth", []wire.ACL{entry(31, "digest", userDigest)}, ipOnly, wire.PermRead, false},
@@ -262,19 +262,19 @@ func TestFixup(t *testing.T) {
 		{"null", nil, noAuth, nil, ErrInvalidACL},
 		{"create_error_invalid_acl: auth unauthenticated", []wire.ACL{entry(31, "auth", "")}, noAuth, nil, ErrInvalidACL},
 		{"create_error_invalid_acl: digest nocolon", []wire.ACL{entry(31, "digest", "nocolon")}, noAuth, nil, ErrInvalidACL},
-		{"world anyone", WorldAnyone, nil, WorldAnyone, nil},
+		{"world anyone", OpenACL(), nil, OpenACL(), nil},
 		{"world other", []wire.ACL{entry(31, "world", "x")}, nil, nil, ErrInvalidACL},
 		{"unknown scheme", []wire.ACL{entry(31, "x509", "cn=me")}, nil, nil, ErrInvalidACL},
 		{"bad ip", []wire.ACL{entry(31, "ip", "1.2.3.4/40")}, nil, nil, ErrInvalidACL},
 		{"good ip and digest", []wire.ACL{entry(1, "ip", "10.0.0.0/8"), entry(31, "digest", userDigest)}, nil,
 			[]wire.ACL{entry(1, "ip", "10.0.0.0/8"), entry(31, "digest", userDigest)}, nil},
-		{"duplicates removed, order kept", []wire.ACL{entry(1, "ip", "1.2.3.4"), WorldAnyone[0], entry(1, "ip", "1.2.3.4"), WorldAnyone[0]}, nil,
-			[]wire.ACL{entry(1, "ip", "1.2.3.4"), WorldAnyone[0]}, nil},
+		{"duplicates removed, order kept", []wire.ACL{entry(1, "ip", "1.2.3.4"), OpenACL()[0], entry(1, "ip", "1.2.3.4"), OpenACL()[0]}, nil,
+			[]wire.ACL{entry(1, "ip", "1.2.3.4"), OpenACL()[0]}, nil},
 		{"same id, different perms both kept", []wire.ACL{entry(1, "ip", "1.2.3.4"), entry(2, "ip", "1.2.3.4")}, nil,
 			[]wire.ACL{entry(1, "ip", "1.2.3.4"), entry(2, "ip", "1.2.3.4")}, nil},
 		{"auth expands to every digest id, not ip or super", []wire.ACL{entry(7, "auth", "ignored")}, authed,
 			[]wire.ACL{entry(7, "digest", "bob:h1"), entry(7, "digest", userDigest)}, nil},
-		{"one bad entry spoils the list", []wire.ACL{WorldAnyone[0], entry(31, "digest", "bad")}, nil, nil, ErrInvalidACL},
+		{"one bad entry spoils the list", []wire.ACL{OpenACL()[0], entry(31, "digest", "bad")}, nil, nil, ErrInvalidACL},
 		{"perms are not checked", []wire.ACL{entry(0, "world", "anyone"), entry(99, "world", "anyone")}, nil,
 			[]wire.ACL{entry(0, "world", "anyone"), entry(99, "world", "anyone")}, nil},
 	}
@@ -302,7 +302,7 @@ func TestForGetACL(t *testing.T) {
 		want []wire.ACL
 		err  error
 	}{
-		{"get_acl", WorldAnyone, ipOnly, WorldAnyone, nil},
+		{"get_acl", OpenACL(), ipOnly, OpenACL(), nil},
 		{"get_acl /zookeeper/config", []wire.ACL{entry(1, "world", "anyone")}, ipOnly, []wire.ACL{entry(1, "world", "anyone")}, nil},
 		{"get_acl_digest_unauthenticated", mixed, ipOnly,
 			[]wire.ACL{entry(wire.PermRead, "world", "anyone"), entry(31, "digest", "user:x")}, nil},
