@@ -1,0 +1,130 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+)
+
+// LivenessConfig gives the moment of the final heal and the ensemble's timing settings,
+// from which the recovery bounds are computed. Durations are nanoseconds.
+type LivenessConfig struct {
+	HealTime int64 // when the last fault was healed
+	End      int64 // when the run stopped; 0 means the latest time in the history
+
+	TickTime       int64
+	InitLimit      int64 // ticks
+	SyncLimit      int64 // ticks
+	SessionTimeout int64
+	// ElectionTimeout is the longest a Fast Leader Election round may wait for
+	// notifications before it resends (maxNotificationInterval, or the configured cap).
+	ElectionTimeout int64
+	// FinalizeWait is the wait after a quorum agrees before deciding (200 ms in ZooKeeper).
+	FinalizeWait int64
+
+	// Clients that must make progress; nil means every client that invoked an operation
+	// after HealTime.
+	Clients []int
+}
+
+// LeaderBound is how long after the heal a leader must be established: an old leader or
+// follower notices the fault within syncLimit ticks, one election round with its finalize
+// wait runs, and discovery plus synchronization each take at most initLimit ticks. Two
+// election rounds are allowed for votes that crossed while the network healed.
+func (c LivenessConfig) LeaderBound() int64 {
+	return c.SyncLimit*c.TickTime + 2*(c.ElectionTimeout+c.FinalizeWait) + 2*c.InitLimit*c.TickTime
+}
+
+// ClientBound is how long after the heal every live client must complete an operation:
+// the leader bound, then a client that lost its server detects it within its read timeout
+// (two thirds of the session timeout) and reconnects within the session timeout.
+func (c LivenessConfig) ClientBound() int64 {
+	return c.LeaderBound() + c.SessionTimeout + 2*c.TickTime
+}
+
+var livenessProperties = []Property{PropLivenessLeader, PropLivenessProgress}
+
+// checkLiveness verifies that after the final heal a leader is established within
+// LeaderBound and every live client completes an operation within ClientBound.
+func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
+	end := cfg.End
+	if end == 0 {
+		for i := range h.Ops {
+			end = max(end, h.Ops[i].Return)
+		}
+		for li := range logs {
+			for _, ev := range logs[li].Events {
+				end = max(end, ev.Time)
+			}
+		}
+	}
+	var out []Result
+	if logs != nil {
+		deadline := cfg.HealTime + cfg.LeaderBound()
+		if r, ok := leaderAfterHeal(logs, cfg.HealTime, deadline, end); ok {
+			out = append(out, r)
+		}
+	}
+	clients := cfg.Clients
+	if clients == nil {
+		seen := make(map[int]bool)
+		for i := range h.Ops {
+			if h.Ops[i].Invoke >= cfg.HealTime && !seen[h.Ops[i].Client] {
+				seen[h.Ops[i].Client] = true
+				clients = append(clients, h.Ops[i].Client)
+			}
+		}
+		sort.Ints(clients)
+	}
+	deadline := cfg.HealTime + cfg.ClientBound()
+	done := make(map[int]bool)
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		if op.Outcome == OutcomeOK && op.Return >= cfg.HealTime && op.Return <= deadline {
+			done[op.Client] = true
+		}
+	}
+	for _, c := range clients {
+		if done[c] {
+			continue
+		}
+		if end < deadline {
+			out = append(out, Result{Property: PropLivenessProgress, Verdict: Inconclusive,
+				Summary: fmt.Sprintf("client %d completed no operation after the heal at %d ns, but the run ended at %d ns, before the bound %d ns", c, cfg.HealTime, end, deadline)})
+			continue
+		}
+		out = append(out, Result{Property: PropLivenessProgress, Verdict: Fail,
+			Summary: fmt.Sprintf("client %d completed no operation between the heal at %d ns and the bound %d ns (%d ns later)", c, cfg.HealTime, deadline, cfg.ClientBound())})
+	}
+	return out
+}
+
+// leaderAfterHeal reports a result when no node holds established leadership at the
+// deadline. A leader established before the heal counts if it never lost leadership.
+func leaderAfterHeal(logs []NodeLog, heal, deadline, end int64) (Result, bool) {
+	for li := range logs {
+		if !logs[li].Live {
+			continue
+		}
+		leading := false
+		for _, ev := range logs[li].Events {
+			if ev.Time > deadline {
+				break
+			}
+			switch ev.Kind {
+			case NodeLeaderEstablished:
+				leading = true
+			case NodeLeaderLost, NodeRestarted:
+				leading = false
+			}
+		}
+		if leading {
+			return Result{}, false
+		}
+	}
+	if end < deadline {
+		return Result{Property: PropLivenessLeader, Verdict: Inconclusive,
+			Summary: fmt.Sprintf("no leader was established after the heal at %d ns, but the run ended at %d ns, before the bound %d ns", heal, end, deadline)}, true
+	}
+	return Result{Property: PropLivenessLeader, Verdict: Fail,
+		Summary: fmt.Sprintf("no live node was an established leader at %d ns, %d ns after the final heal", deadline, deadline-heal)}, true
+}
