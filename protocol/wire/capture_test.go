@@ -30,6 +30,7 @@ type captureFrame struct {
 	Dir       string         `json:"dir"`
 	Hex       string         `json:"hex"`
 	Truncated bool           `json:"hex_truncated"`
+	FullLen   int            `json:"full_len_bytes"`
 	Decoded   map[string]any `json:"decoded"`
 }
 
@@ -505,4 +506,32 @@ func TestMultiErrorResultMatchesCapture(t *testing.T) {
 		return
 	}
 	t.Fatal("capture multi_failure_check#3 not found")
+}
+
+// TestCapturedOversizeFrame: the 1.1 MB setData that ZooKeeper 3.8.0 refused (by
+// closing the connection after the length prefix) is refused by FrameLength too, and
+// fits once the limit is raised.
+func TestCapturedOversizeFrame(t *testing.T) {
+	seen := 0
+	for _, f := range loadCaptures(t) {
+		for _, fr := range f.Frames {
+			if !fr.Truncated {
+				continue
+			}
+			b, err := hex.DecodeString(fr.Hex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := FrameLength(b, MaxBuffer); !errors.Is(err, ErrFrameTooLarge) {
+				t.Errorf("%s#%d: err = %v, want ErrFrameTooLarge", f.Case, fr.I, err)
+			}
+			if n, err := FrameLength(b, 2*MaxBuffer); err != nil || n != fr.FullLen-4 || n <= MaxBuffer {
+				t.Errorf("%s#%d with a 2 MiB limit: %d, %v; want %d", f.Case, fr.I, n, err, fr.FullLen-4)
+			}
+			seen++
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no truncated oversize frame in the captures")
+	}
 }
