@@ -720,7 +720,10 @@ func checkLinearizable(h *History, logs []NodeLog, opts Options) ([]Result, stri
 			r := explainIllegal(h, ops, info, part, prop)
 			if withReads {
 				r.Verdict = syncReadVerdict(h, logs, r, ops)
-				if r.Verdict == KnownLimitation {
+				switch {
+				case r.Verdict == KnownLimitation && logs == nil:
+					r.Summary += "; without node logs a deposed leader serving the sync cannot be ruled out, ZooKeeper's known sync-read limitation"
+				case r.Verdict == KnownLimitation:
 					r.Summary += "; a leader changed around this read, so this is ZooKeeper's known sync-read limitation, not a violation"
 				}
 			}
