@@ -3,7 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"testing"
 	"time"
 )
 
@@ -65,7 +64,7 @@ func (p *testProc) OnSyncDone(id SyncID, err error) {
 
 // newTestWorld builds a world with n server nodes running testProcs; procs[i] is the
 // current process of node i+1 (replaced on restart).
-func newTestWorld(t testing.TB, opts Options, n int) (*World, []*testProc) {
+func newTestWorld(t tb, opts Options, n int) (*World, []*testProc) {
 	t.Helper()
 	w, err := New(opts)
 	if err != nil {
@@ -85,21 +84,21 @@ func newTestWorld(t testing.TB, opts Options, n int) (*World, []*testProc) {
 	return w, procs
 }
 
-func must(t testing.TB, err error) {
+func must(t tb, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func mustDial(t testing.TB, p *testProc, to NodeID) ConnID {
+func mustDial(t tb, p *testProc, to NodeID) ConnID {
 	t.Helper()
 	c, err := p.env.Dial(to)
 	must(t, err)
 	return c
 }
 
-func wantErr(t testing.TB, got, want error) {
+func wantErr(t tb, got, want error) {
 	t.Helper()
 	if !errors.Is(got, want) {
 		t.Fatalf("error %v, want %v", got, want)
@@ -107,3 +106,10 @@ func wantErr(t testing.TB, got, want error) {
 }
 
 var ms = time.Millisecond
+
+// tb is what the helpers need of *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
