@@ -1,7 +1,6 @@
 package datatree
 
 import (
-	"testing"
 
 	"github.com/zksim/zksim/protocol/wire"
 )
@@ -13,6 +12,12 @@ type standalone struct {
 	prep *Preparer
 	zxid int64
 	now  int64
+}
+
+// fataler is what the helpers need of *testing.T and *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
 }
 
 func newStandalone(cfg Config) *standalone {
@@ -27,14 +32,14 @@ func (s *standalone) env(session int64) Env {
 }
 
 // do prepares, round-trips the txn through the codec, and applies it.
-func (s *standalone) do(t *testing.T, session int64, req Request) (Prepared, Result) {
+func (s *standalone) do(t fataler, session int64, req Request) (Prepared, Result) {
 	t.Helper()
 	pr := s.prep.Prepare(s.env(session), req)
 	res := s.apply(t, pr)
 	return pr, res
 }
 
-func (s *standalone) apply(t *testing.T, pr Prepared) Result {
+func (s *standalone) apply(t fataler, pr Prepared) Result {
 	t.Helper()
 	b, err := EncodeTxn(pr.Header, pr.Txn)
 	if err != nil {
@@ -63,7 +68,7 @@ func create(path string, mode wire.CreateMode, data string) Request {
 	return Request{Op: wire.OpCreate, Path: path, Data: []byte(data), ACL: OpenACL, Flags: mode}
 }
 
-func mustOK(t *testing.T, res Result) Result {
+func mustOK(t fataler, res Result) Result {
 	t.Helper()
 	if res.Err != wire.ErrOK {
 		t.Fatalf("%v at zxid %d: got %d", res.Type, res.Zxid, res.Err)
