@@ -1,7 +1,6 @@
 package datatree
 
 import (
-
 	"github.com/zksim/zksim/protocol/wire"
 )
 
