@@ -112,7 +112,8 @@ func FuzzParseFrame(f *testing.F) {
 // TestFuzzSeedCorpus checks that every fuzz target has a committed seed corpus, and
 // with -update-fuzz-seeds rewrites the corpora from the captured frames.
 func TestFuzzSeedCorpus(t *testing.T) {
-	targets := []string{"FuzzDecodeRequest", "FuzzDecodeReply", "FuzzDecodeConnectRequest", "FuzzDecodeConnectResponse"}
+	targets := []string{"FuzzDecodeRequest", "FuzzDecodeReply", "FuzzDecodeConnectRequest",
+		"FuzzDecodeConnectResponse", "FuzzParseFrame"}
 	if *updateFuzzSeeds {
 		seeds := map[string]map[string]string{}
 		for _, target := range targets {
@@ -146,6 +147,12 @@ func TestFuzzSeedCorpus(t *testing.T) {
 				if !shapes[target+shape] {
 					shapes[target+shape] = true
 					add(target, name, "[]byte("+payload+")\n")
+					// Whole frames, a byte short, and under a tight limit.
+					frame := strconv.Quote(string(cf.frame))
+					short := strconv.Quote(string(cf.frame[:len(cf.frame)-1]))
+					add("FuzzParseFrame", name, fmt.Sprintf("[]byte(%s)\nint(%d)\n", frame, MaxBuffer))
+					add("FuzzParseFrame", name+"-short", fmt.Sprintf("[]byte(%s)\nint(%d)\n", short, MaxBuffer))
+					add("FuzzParseFrame", name+"-limit", fmt.Sprintf("[]byte(%s)\nint(%d)\n", frame, len(cf.frame)-5))
 				}
 			case "request":
 				add("FuzzDecodeRequest", name, "[]byte("+payload+")\n")

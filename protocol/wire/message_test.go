@@ -209,7 +209,7 @@ func TestFraming(t *testing.T) {
 		{"negative", prefix(-1), MaxBuffer, nil, 0, ErrBadLength},
 		{"at the limit", prefix(MaxBuffer), MaxBuffer, nil, 0, nil},
 		{"over the limit", prefix(MaxBuffer + 1), MaxBuffer, nil, 0, ErrFrameTooLarge},
-		{"captured oversize setData", prefix(1100042), MaxBuffer, nil, 0, ErrFrameTooLarge},
+		{"captured oversize setData", prefix(1100038), MaxBuffer, nil, 0, ErrFrameTooLarge},
 		{"configured limit", append(prefix(3), 1, 2, 3), 2, nil, 0, ErrFrameTooLarge},
 		{"four-letter word", []byte("ruok"), MaxBuffer, nil, 0, ErrFrameTooLarge},
 	}
