@@ -126,7 +126,13 @@ func (n *Node) leaderOnInfo(from int64, p Packet) error {
 	}
 	observer := p.Type == TypeObserverInfo || !n.isVoter(from)
 	if old := ld.handlers[from]; old != nil {
-		delete(ld.epochAcked, from) // a reconnect restarts that learner's handshake
+		// A reconnect restarts that learner's handshake. Its earlier ACKs no longer
+		// count: the sync may truncate what it acknowledged, and it acknowledges the
+		// outstanding proposals again after UPTODATE.
+		delete(ld.epochAcked, from)
+		for _, set := range ld.acks {
+			delete(set, from)
+		}
 	}
 	h := &learnerHandler{id: from, observer: observer, acceptedEpoch: EpochOf(p.Zxid), lastHeard: n.now}
 	ld.handlers[from] = h

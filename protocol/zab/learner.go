@@ -64,6 +64,10 @@ func (n *Node) drop(err error, what string) error {
 
 func (n *Node) stepLearner(p Packet) error {
 	lr := n.lr
+	if n.phase == PhaseDiscovery && p.Type != TypeLeaderInfo {
+		// Left over from an earlier connection to this leader: ignore it.
+		return detail(ErrUnexpected, p.Type.String()+" before LEADERINFO")
+	}
 	lr.lastHeard = n.now
 	switch p.Type {
 	case TypeLeaderInfo:
