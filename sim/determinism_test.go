@@ -35,7 +35,7 @@ func (c *chatter) Start(env *Env) {
 	var sum uint64
 	for _, name := range d.List() {
 		b, _ := d.ReadFile(name)
-		sum = sum*31 + fnv64(b)
+		sum = sum*31 + payloadHash(b)
 	}
 	env.Trace(fmt.Sprintf("recovered files=%d sum=%x", len(d.List()), sum))
 	env.SetTimer(time.Duration(1+env.Rand().IntN(20)) * time.Millisecond)
@@ -183,6 +183,11 @@ func chaos(w *World) {
 
 func chaosWorld(t testing.TB, seed uint64, keep bool) (*World, *chaosStats) {
 	t.Helper()
+	return chaosWorldFor(t, seed, keep, 20*time.Second)
+}
+
+func chaosWorldFor(t testing.TB, seed uint64, keep bool, d time.Duration) (*World, *chaosStats) {
+	t.Helper()
 	stats := &chaosStats{}
 	w, err := New(Options{
 		Seed:      seed,
@@ -209,7 +214,7 @@ func chaosWorld(t testing.TB, seed uint64, keep bool) (*World, *chaosStats) {
 		}
 	}
 	chaos(w)
-	w.RunFor(20 * time.Second)
+	w.RunFor(d)
 	return w, stats
 }
 
@@ -302,4 +307,22 @@ func TestDeterminismAcrossGOMAXPROCS(t *testing.T) {
 			t.Fatalf("child with GOMAXPROCS=%s printed %d hashes:\n%s", procs, got, out)
 		}
 	}
+}
+
+// FuzzChaosSeed explores seeds: every seed must run twice to the same trace and keep
+// every connection FIFO.
+func FuzzChaosSeed(f *testing.F) {
+	for _, seed := range []uint64{0, 1, 42, 1 << 63} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		w1, s1 := chaosWorldFor(t, seed, false, 3*time.Second)
+		w2, _ := chaosWorldFor(t, seed, false, 3*time.Second)
+		if w1.TraceHash() != w2.TraceHash() {
+			t.Fatalf("seed %d: two runs, two traces", seed)
+		}
+		if s1.fifoViolations != 0 {
+			t.Fatalf("seed %d: %d FIFO violations", seed, s1.fifoViolations)
+		}
+	})
 }

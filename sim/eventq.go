@@ -48,15 +48,17 @@ func (q *eventQueue) len() int { return len(q.h) }
 func (q *eventQueue) push(e event) {
 	q.h = append(q.h, e)
 	h := q.h
+	// Move parents down into the hole instead of swapping: half the copying.
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !h[i].before(&h[p]) {
+		if !e.before(&h[p]) {
 			break
 		}
-		h[i], h[p] = h[p], h[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
 }
 
 func (q *eventQueue) peek() *event { return &q.h[0] }
@@ -65,26 +67,29 @@ func (q *eventQueue) pop() event {
 	h := q.h
 	top := h[0]
 	n := len(h) - 1
-	h[0] = h[n]
+	last := h[n]
 	h[n] = event{}
 	h = h[:n]
 	q.h = h
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 2*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && h[r].before(&h[l]) {
-			m = r
+		if r := c + 1; r < n && h[r].before(&h[c]) {
+			c = r
 		}
-		if !h[m].before(&h[i]) {
+		if !h[c].before(&last) {
 			break
 		}
-		h[i], h[m] = h[m], h[i]
-		i = m
+		h[i] = h[c]
+		i = c
 	}
+	h[i] = last
 	return top
 }
 

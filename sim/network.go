@@ -372,6 +372,9 @@ func (nw *Network) dial(from *node, to NodeID) (ConnID, error) {
 	c.end[0] = connEnd{node: from.id, gen: from.gen, state: endPending}
 	c.end[1] = connEnd{node: to}
 	nw.conns[c.id] = c
+	if len(nw.live) > 2*len(nw.conns)+64 {
+		nw.liveConns()
+	}
 	nw.live = append(nw.live, c)
 	nw.w.trace.conn(nw.w.now, "dial", from.id, c.id, to)
 	if nw.link(from.id, to).blocked || nw.link(to, from.id).blocked {

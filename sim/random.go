@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
 	"time"
@@ -82,12 +83,24 @@ func mulDiv(a, b, c int64) int64 {
 	return int64(q)
 }
 
-// fnv64 is FNV-1a over b; the trace uses it to name message payloads.
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+// payloadHash is a fast 64-bit hash of b, eight bytes at a time; the trace uses it to
+// name message payloads. It is fixed (no per-process seed), so traces are comparable.
+func payloadHash(b []byte) uint64 {
+	const (
+		p1 = 0x9e3779b185ebca87
+		p2 = 0xc2b2ae3d27d4eb4f
+		p3 = 0x165667b19e3779f9
+	)
+	h := uint64(len(b))*p3 + p1
+	for len(b) >= 8 {
+		h = bits.RotateLeft64(h^(binary.LittleEndian.Uint64(b)*p2), 31) * p1
+		b = b[8:]
 	}
+	for _, c := range b {
+		h = bits.RotateLeft64(h^(uint64(c)*p3), 11) * p1
+	}
+	h ^= h >> 33
+	h *= p2
+	h ^= h >> 29
 	return h
 }

@@ -115,7 +115,7 @@ func (t *trace) msg(now Time, c ConnID, from, to NodeID, payload []byte) {
 	t.node("from", from)
 	t.node("to", to)
 	t.int("len", int64(len(payload)))
-	t.hex("h", fnv64(payload))
+	t.hex("h", payloadHash(payload))
 	t.end()
 }
 
