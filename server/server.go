@@ -1,0 +1,499 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/storage"
+	"github.com/zksim/zksim/protocol/wire"
+	"github.com/zksim/zksim/server/config"
+)
+
+// ErrQuorumUnavailable is returned for a configuration with several voting servers:
+// this build serves standalone only.
+var ErrQuorumUnavailable = errors.New("server: quorum mode not available yet (configure a single server, or none, to run standalone)")
+
+// core is the part of protocol.Peer the host drives. One goroutine, the owner, makes
+// every call.
+type core interface {
+	Tick(now int64)
+	Connect(c protocol.ConnID, remoteIP string)
+	Receive(c protocol.ConnID, payload []byte)
+	Disconnect(c protocol.ConnID)
+	HasReady() bool
+	Ready() protocol.Ready
+	Advance()
+	Status() protocol.Status
+	WatchReport(cmd string) (string, bool)
+	Ephemerals() map[int64][]string
+}
+
+// Options adjusts a Server. The zero value is fine.
+type Options struct {
+	// Logger receives the server's log; nil logs nothing.
+	Logger *slog.Logger
+	// Listener, if set, is used as the client port instead of listening on
+	// clientPortAddress:clientPort.
+	Listener net.Listener
+	// MaxBuffer is jute.maxbuffer, the largest client frame; 0 means wire.MaxBuffer.
+	MaxBuffer int
+	// WriteQueue bounds the frames waiting to be written to one client; a client that
+	// falls further behind is disconnected. 0 means 4096.
+	WriteQueue int
+
+	newCore func(protocol.Config, storage.RecoveredState, int64) (core, error)
+}
+
+// Server is a standalone ZooKeeper server: a client port, durable files and the
+// protocol core, driven by one owner goroutine.
+type Server struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	files     *Files
+	core      core
+	ln        net.Listener
+	maxBuffer int
+	queueLen  int
+	started   time.Time
+
+	events  chan event
+	stopped chan struct{}
+	wg      sync.WaitGroup
+
+	ipMu  sync.Mutex
+	perIP map[string]int
+
+	// Owned by the Run goroutine.
+	conns    map[protocol.ConnID]*clientConn
+	nextConn protocol.ConnID
+	stats    serverStats
+}
+
+type eventKind int
+
+const (
+	evOpen eventKind = iota + 1
+	evFrame
+	evClosed
+	evFourLetter
+)
+
+type event struct {
+	kind    eventKind
+	conn    *clientConn
+	payload []byte
+	cmd     string
+	reply   chan string
+}
+
+// New recovers the node's state from its files, builds the protocol core and opens
+// the client port. Damaged files fail here, with an error naming the file.
+func New(cfg *config.Config, opts Options) (*Server, error) {
+	if !cfg.Standalone() {
+		return nil, ErrQuorumUnavailable
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration", "warning", w.String())
+	}
+	files, err := OpenFiles(cfg.DataDir, cfg.DataLogDir)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := files.Recover()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range rec.Skipped {
+		log.Error("damaged snapshot skipped", "file", s.Name, "err", s.Err)
+	}
+	for _, r := range rec.Repairs {
+		log.Warn("repaired storage", "repair", r.String())
+	}
+	log.Info("recovered", "snapshot", rec.SnapshotName, "records", len(rec.Records),
+		"lastZxid", "0x"+strconv.FormatInt(rec.LastZxid, 16))
+	maxBuffer := opts.MaxBuffer
+	if maxBuffer <= 0 {
+		maxBuffer = wire.MaxBuffer
+	}
+	serverID := cfg.ServerID
+	if serverID < 0 {
+		serverID = 0
+	}
+	pcfg := protocol.Config{
+		ServerID:          serverID,
+		TickTime:          int32(cfg.TickTime),
+		MinSessionTimeout: int32(cfg.MinSessionTimeout),
+		MaxSessionTimeout: int32(cfg.MaxSessionTimeout),
+		MaxBuffer:         maxBuffer,
+		ExtendedTypes:     cfg.ExtendedTypesEnabled,
+		SnapCount:         cfg.SnapCount,
+		Logger:            log,
+	}
+	newCore := opts.newCore
+	if newCore == nil {
+		newCore = func(c protocol.Config, r storage.RecoveredState, now int64) (core, error) {
+			return protocol.NewStandalone(c, r, now)
+		}
+	}
+	c, err := newCore(pcfg, rec, time.Now().UnixMilli())
+	if err != nil {
+		files.Close()
+		return nil, fmt.Errorf("server: start protocol core: %w", err)
+	}
+	ln := opts.Listener
+	if ln == nil {
+		addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
+		ln, err = net.Listen("tcp", addr)
+		if err != nil {
+			files.Close()
+			return nil, fmt.Errorf("server: listen on client port %s: %w", addr, err)
+		}
+	}
+	queue := opts.WriteQueue
+	if queue <= 0 {
+		queue = 4096
+	}
+	return &Server{
+		cfg: cfg, log: log, files: files, core: c, ln: ln,
+		maxBuffer: maxBuffer, queueLen: queue, started: time.Now(),
+		events:  make(chan event, 1024),
+		stopped: make(chan struct{}),
+		perIP:   map[string]int{},
+		conns:   map[protocol.ConnID]*clientConn{},
+	}, nil
+}
+
+// Addr is the client port's address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Run serves until ctx is cancelled (it then returns nil) or the disk fails (it
+// returns an error wrapping ErrDisk). Either way every connection is closed and the
+// files are released before Run returns.
+func (s *Server) Run(ctx context.Context) error {
+	s.log.Info("serving", "clientPort", s.ln.Addr().String(), "dataDir", s.files.SnapDir(), "dataLogDir", s.files.LogDir())
+	s.wg.Add(1)
+	go s.acceptLoop()
+	err := s.serve(ctx)
+	close(s.stopped)
+	s.ln.Close()
+	for _, c := range s.conns {
+		c.nc.Close()
+		close(c.out)
+	}
+	s.wg.Wait()
+	if cerr := s.files.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		s.log.Error("server stopped", "err", err)
+	}
+	return err
+}
+
+func (s *Server) serve(ctx context.Context) error {
+	tickEvery := time.Duration(s.cfg.TickTime) * time.Millisecond / 2
+	if tickEvery <= 0 {
+		tickEvery = time.Second
+	}
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+	var purge <-chan time.Time
+	if s.cfg.PurgeInterval > 0 {
+		s.purge()
+		t := time.NewTicker(time.Duration(s.cfg.PurgeInterval) * time.Hour)
+		defer t.Stop()
+		purge = t.C
+	}
+	if err := s.drain(); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-s.events:
+			s.handle(ev)
+			// Take whatever else is waiting, so one fsync covers it all (group commit).
+			for more := true; more; {
+				select {
+				case ev := <-s.events:
+					s.handle(ev)
+				default:
+					more = false
+				}
+			}
+		case <-ticker.C:
+			s.core.Tick(time.Now().UnixMilli())
+		case <-purge:
+			s.purge()
+		}
+		if err := s.drain(); err != nil {
+			return err
+		}
+	}
+}
+
+// drain carries out everything the core asks: frames to the writers, records to the
+// log (one fsync for the batch), a snapshot, then Advance.
+func (s *Server) drain() error {
+	for s.core.HasReady() {
+		rd := s.core.Ready()
+		// Out never depends on this Ready's records, so the writers may start while
+		// the fsync runs.
+		for _, o := range rd.Out {
+			s.deliver(o)
+		}
+		start := time.Now()
+		if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
+			return err
+		}
+		if len(rd.Records) > 0 {
+			s.stats.batch.add(int64(len(rd.Records)))
+			if rd.MustSync {
+				s.stats.fsync.add(time.Since(start).Milliseconds())
+			}
+		}
+		if rd.Snapshot != nil {
+			start := time.Now()
+			if err := s.files.WriteSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload); err != nil {
+				return err
+			}
+			s.stats.snapshots.add(time.Since(start).Milliseconds())
+			s.log.Info("snapshot written", "zxid", "0x"+strconv.FormatInt(rd.Snapshot.Zxid, 16),
+				"bytes", len(rd.Snapshot.Payload), "took", time.Since(start))
+		}
+		s.core.Advance()
+	}
+	return nil
+}
+
+func (s *Server) purge() {
+	deleted, err := s.files.Purge(s.cfg.SnapRetainCount)
+	if err != nil {
+		s.log.Error("autopurge", "err", err)
+		return
+	}
+	if len(deleted) > 0 {
+		s.log.Info("autopurge", "deleted", deleted)
+	}
+}
+
+func (s *Server) handle(ev event) {
+	c := ev.conn
+	now := time.Now()
+	switch ev.kind {
+	case evOpen:
+		s.conns[c.id] = c
+		s.core.Connect(c.id, c.ip)
+	case evFrame:
+		c.noteRequest(ev.payload, now)
+		s.stats.received++
+		s.stats.bytesReceived += uint64(len(ev.payload) + 4)
+		s.core.Receive(c.id, ev.payload)
+	case evFourLetter:
+		c.fourLetter = true
+		c.recved++
+		s.stats.received++
+		ev.reply <- s.fourLetterWord(ev.cmd, now)
+	case evClosed:
+		if _, ok := s.conns[c.id]; !ok {
+			return
+		}
+		delete(s.conns, c.id)
+		close(c.out)
+		s.core.Disconnect(c.id)
+	}
+}
+
+// deliver hands one output to its connection's writer. A writer whose queue is full
+// belongs to a client that does not read; it is cut off rather than stall the others.
+func (s *Server) deliver(o protocol.Output) {
+	c := s.conns[o.Conn]
+	if c == nil || c.dead {
+		return
+	}
+	if o.Frame != nil {
+		c.noteReply(o.Frame, time.Now(), &s.stats)
+		s.stats.sent++
+	}
+	select {
+	case c.out <- o:
+	default:
+		s.log.Warn("closing connection: client does not read its replies", "remote", c.remote, "queued", len(c.out))
+		c.dead = true
+		c.nc.Close()
+		return
+	}
+	if o.Close {
+		c.dead = true
+	}
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stopped:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("accept", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		remote := nc.RemoteAddr().String()
+		ip, _, _ := net.SplitHostPort(remote)
+		if !s.admit(ip) {
+			s.log.Warn("too many connections from client address", "ip", ip, "maxClientCnxns", s.cfg.MaxClientCnxns)
+			nc.Close()
+			continue
+		}
+		s.nextConn++
+		c := &clientConn{id: s.nextConn, nc: nc, remote: remote, ip: ip,
+			out: make(chan protocol.Output, s.queueLen), established: time.Now(), pending: map[int32]pendingReq{}}
+		select {
+		case s.events <- event{kind: evOpen, conn: c}:
+		case <-s.stopped:
+			nc.Close()
+			s.release(ip)
+			return
+		}
+		s.wg.Add(2)
+		go s.readLoop(c)
+		go s.writeLoop(c)
+	}
+}
+
+// admit counts a connection from ip against maxClientCnxns.
+func (s *Server) admit(ip string) bool {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if max := s.cfg.MaxClientCnxns; max > 0 && s.perIP[ip] >= max {
+		return false
+	}
+	s.perIP[ip]++
+	return true
+}
+
+func (s *Server) release(ip string) {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.perIP[ip]--; s.perIP[ip] <= 0 {
+		delete(s.perIP, ip)
+	}
+}
+
+// send passes an event to the owner unless the server is stopping.
+func (s *Server) send(ev event) bool {
+	select {
+	case s.events <- ev:
+		return true
+	case <-s.stopped:
+		return false
+	}
+}
+
+// readLoop frames the client's bytes and hands each payload to the owner. A first
+// four bytes that spell a four-letter word make the connection a command.
+func (s *Server) readLoop(c *clientConn) {
+	defer s.wg.Done()
+	defer func() {
+		c.nc.Close()
+		s.release(c.ip)
+		s.send(event{kind: evClosed, conn: c})
+	}()
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	var prefix [4]byte
+	if _, err := io.ReadFull(br, prefix[:]); err != nil {
+		return
+	}
+	if cmd, ok := wire.FourLetterWord(prefix[:]); ok {
+		reply := make(chan string, 1)
+		if !s.send(event{kind: evFourLetter, conn: c, cmd: cmd, reply: reply}) {
+			return
+		}
+		var text string
+		select {
+		case text = <-reply:
+		case <-s.stopped:
+			return
+		}
+		c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c.nc, text)
+		return
+	}
+	for first := true; ; first = false {
+		if !first {
+			if _, err := io.ReadFull(br, prefix[:]); err != nil {
+				return
+			}
+		}
+		n, err := wire.FrameLength(prefix[:], s.maxBuffer)
+		if err != nil {
+			s.log.Warn("closing connection: bad frame length", "remote", c.remote,
+				"length", int32(binary.BigEndian.Uint32(prefix[:])), "maxBuffer", s.maxBuffer, "err", err)
+			return
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return
+		}
+		if !s.send(event{kind: evFrame, conn: c, payload: payload}) {
+			return
+		}
+	}
+}
+
+// writeLoop writes a connection's frames in order, flushing when its queue runs dry.
+// After a write error it keeps draining, so the owner never blocks on it.
+func (s *Server) writeLoop(c *clientConn) {
+	defer s.wg.Done()
+	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	broken := false
+	for o := range c.out {
+		if broken {
+			continue
+		}
+		if o.Frame != nil {
+			if _, err := bw.Write(o.Frame); err != nil {
+				broken = true
+				c.nc.Close()
+				continue
+			}
+		}
+		if o.Close || len(c.out) == 0 {
+			if err := bw.Flush(); err != nil {
+				broken = true
+				c.nc.Close()
+				continue
+			}
+		}
+		if o.Close {
+			broken = true
+			c.nc.Close()
+		}
+	}
+}
