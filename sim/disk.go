@@ -66,6 +66,15 @@ func (d *Disk) SetOptions(o DiskOptions) error {
 		return fmt.Errorf("disk %d: %w", d.node, err)
 	}
 	d.opts = o
+	t := &d.w.trace
+	t.begin(d.w.now, "disk")
+	t.node("n", d.node)
+	t.int("min", int64(o.SyncLatency.Min))
+	t.int("mean", int64(o.SyncLatency.Mean))
+	t.int("err_ppm", int64(o.SyncErrorProbability*1e6))
+	t.int("lost_ppm", int64(o.LostWriteProbability*1e6))
+	t.int("torn_ppm", int64(o.TornProbability*1e6))
+	t.end()
 	return nil
 }
 

@@ -23,16 +23,17 @@ const (
 type event struct {
 	at   Time
 	seq  uint64
-	id   uint64 // connection, timer or sync id
-	fn   func() // evCall only
+	id   uint64 // connection, timer or sync id; for evCall, the slot in World.calls
 	node NodeID // the node the event is for (0: none)
 	gen  uint32 // the node's incarnation when scheduled; stale events are dropped
 	kind eventKind
-	aux  uint8 // direction, end or close reason
-	// done marks an evSyncDone whose effect on the disk was already applied before
+	// aux is the direction, end or close reason of a connection event; for
+	// evSyncDone, syncApplied marks a sync whose effect on the disk was applied before
 	// its notification was deferred by a pause.
-	done bool
+	aux uint8
 }
+
+const syncApplied = 1
 
 func (a *event) before(b *event) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)

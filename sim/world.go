@@ -22,6 +22,10 @@ type World struct {
 	trace  trace
 	nextID uint64 // timer and sync ids
 	events uint64
+	// calls holds the functions of pending evCall events (kept out of the event so
+	// that events stay small); free lists reusable slots.
+	calls []func()
+	free  []uint64
 }
 
 // New returns an empty world at time zero. Add nodes with AddNode, then run it.
@@ -94,13 +98,26 @@ func (w *World) push(e event) {
 
 // At schedules fn to run at true time t (or now, if t has passed). Drivers and fault
 // schedules use it; fn runs on the world's goroutine like every event.
+// A nil fn is ignored.
 func (w *World) At(t Time, fn func()) {
-	w.push(event{at: t, kind: evCall, fn: fn})
+	if fn == nil {
+		return
+	}
+	var slot uint64
+	if n := len(w.free); n > 0 {
+		slot = w.free[n-1]
+		w.free = w.free[:n-1]
+		w.calls[slot] = fn
+	} else {
+		slot = uint64(len(w.calls))
+		w.calls = append(w.calls, fn)
+	}
+	w.push(event{at: t, kind: evCall, id: slot})
 }
 
 // After schedules fn to run d from now.
 func (w *World) After(d time.Duration, fn func()) {
-	w.push(event{at: w.now.Add(max(d, 0)), kind: evCall, fn: fn})
+	w.At(w.now.Add(max(d, 0)), fn)
 }
 
 // Step processes the next event. It reports false when the queue is empty.
@@ -143,7 +160,10 @@ func (w *World) RunUntil(cond func() bool, limit time.Duration) bool {
 func (w *World) dispatch(ev *event) {
 	switch ev.kind {
 	case evCall:
-		ev.fn()
+		fn := w.calls[ev.id]
+		w.calls[ev.id] = nil
+		w.free = append(w.free, ev.id)
+		fn()
 		return
 	case evSyn:
 		w.net.syn(ev)
@@ -154,10 +174,10 @@ func (w *World) dispatch(ev *event) {
 		return
 	}
 	if n.state == StatePaused {
-		if ev.kind == evSyncDone && !ev.done {
+		if ev.kind == evSyncDone && ev.aux != syncApplied {
 			// The disk finishes the sync whether or not the process runs.
 			n.disk.complete(SyncID(ev.id))
-			ev.done = true
+			ev.aux = syncApplied
 		}
 		n.deferred = append(n.deferred, *ev)
 		return
@@ -180,7 +200,7 @@ func (w *World) dispatch(ev *event) {
 		}
 	case evSyncDone:
 		id := SyncID(ev.id)
-		if !ev.done {
+		if ev.aux != syncApplied {
 			n.disk.complete(id)
 		}
 		err := n.disk.notify(id)
