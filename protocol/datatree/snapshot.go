@@ -91,6 +91,9 @@ func DecodeSnapshot(b []byte, cfg Config) (*Tree, []byte, error) {
 		return nil, nil, ErrSnapshotChecksum
 	}
 	flags := d.Int32()
+	if flags&^1 != 0 {
+		return nil, nil, &DecodeError{What: "snapshot flags", Err: ErrSnapshotInvalid}
+	}
 	cfg.ExtendedTypes = flags&1 != 0
 	t := newEmpty(cfg)
 	t.lastZxid = d.Int64()
