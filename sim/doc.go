@@ -42,6 +42,9 @@
 //     lifecycle change; TraceHash is its SHA-256. Equal seeds give equal hashes,
 //     whatever GOMAXPROCS.
 //
+// World.NewLogger gives a log/slog logger whose records carry the virtual time (vt=)
+// instead of wall time, so logs, like traces, are the same for the same seed.
+//
 // # Network
 //
 // Connections are modelled on TCP, which ZAB relies on: a dial yields a connection or
