@@ -224,6 +224,7 @@ func (s *Server) serve(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			s.log.Info("shutting down", "cause", context.Cause(ctx))
 			return nil
 		case ev := <-s.events:
 			s.handle(ev)

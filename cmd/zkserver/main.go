@@ -1,0 +1,44 @@
+// Command zkserver runs a ZooKeeper-compatible server from a zoo.cfg, operated the way
+// zkServer.sh operates ZooKeeper:
+//
+//	zkserver start [zoo.cfg]            start in the background; pid file in dataDir
+//	zkserver start-foreground [zoo.cfg] run in this process until SIGTERM or SIGINT
+//	zkserver stop [zoo.cfg]             SIGTERM the server named by the pid file
+//	zkserver restart [zoo.cfg]          stop, then start
+//	zkserver status [zoo.cfg]           ask the server's client port with srvr
+//	zkserver version                    print the version
+//
+// The configuration is found as zkServer.sh finds it: a path given on the command
+// line is used as is, a bare file name is looked up in $ZOOCFGDIR; with no argument,
+// $ZOOCFGDIR/$ZOOCFG. $ZOOCFGDIR defaults to "conf" (relative to the working
+// directory) and $ZOOCFG to "zoo.cfg", so the default is conf/zoo.cfg.
+//
+// The pid file is dataDir/zookeeper_server.pid unless $ZOOPIDFILE names another.
+// A background server's output goes to zookeeper.out in $ZOO_LOG_DIR, or in dataDir
+// when that is not set.
+//
+// Only a standalone configuration (no server.N line, or a single voting one) is
+// served for now; an ensemble configuration fails with "quorum mode not available yet".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var quiet *exitError
+		if !errors.As(err, &quiet) {
+			fmt.Fprintln(os.Stderr, "zkserver:", err)
+		}
+		os.Exit(1)
+	}
+}

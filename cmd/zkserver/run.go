@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/zksim/zksim/server"
+	"github.com/zksim/zksim/server/config"
+)
+
+// exitError is a failure whose explanation was already printed; main only exits 1.
+type exitError struct{ msg string }
+
+func (e *exitError) Error() string { return e.msg }
+
+const usage = "Usage: zkserver {start|start-foreground|stop|restart|status|version} [zoo.cfg]"
+
+// startWait bounds how long start waits for the client port to open, and stop for
+// the process to exit.
+const (
+	startWait = 15 * time.Second
+	stopWait  = 30 * time.Second
+)
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || len(args) > 2 {
+		fmt.Fprintln(stderr, usage)
+		return &exitError{"usage"}
+	}
+	if args[0] == "version" {
+		fmt.Fprintln(stdout, "zkserver (zksim), ZooKeeper version "+server.Version)
+		return nil
+	}
+	cfgPath := configPath(args[1:])
+	fmt.Fprintln(stderr, "Using config: "+cfgPath)
+	switch args[0] {
+	case "start":
+		return start(cfgPath, stdout)
+	case "start-foreground":
+		return startForeground(ctx, cfgPath, stderr)
+	case "stop":
+		return stop(cfgPath, stdout)
+	case "restart":
+		if err := stop(cfgPath, stdout); err != nil {
+			var quiet *exitError
+			if !errors.As(err, &quiet) {
+				return err
+			}
+		}
+		return start(cfgPath, stdout)
+	case "status":
+		return status(cfgPath, stdout)
+	}
+	fmt.Fprintln(stderr, usage)
+	return &exitError{"usage"}
+}
+
+// configPath resolves the configuration file as zkServer.sh does.
+func configPath(args []string) string {
+	dir := os.Getenv("ZOOCFGDIR")
+	if dir == "" {
+		dir = "conf"
+	}
+	name := os.Getenv("ZOOCFG")
+	if name == "" {
+		name = "zoo.cfg"
+	}
+	if len(args) > 0 && args[0] != "" {
+		name = args[0]
+	}
+	p := name
+	if !strings.Contains(name, "/") {
+		p = filepath.Join(dir, name)
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Standalone() {
+		return nil, server.ErrQuorumUnavailable
+	}
+	return cfg, nil
+}
+
+func pidFile(cfg *config.Config) string {
+	if p := os.Getenv("ZOOPIDFILE"); p != "" {
+		return p
+	}
+	return filepath.Join(cfg.DataDir, "zookeeper_server.pid")
+}
+
+// readPid returns the pid in the pid file and whether that process is alive.
+func readPid(path string) (int, bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, false, fmt.Errorf("pid file %s: bad content %q", path, data)
+	}
+	return pid, syscall.Kill(pid, 0) == nil, nil
+}
+
+func start(cfgPath string, stdout io.Writer) error {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	pidPath := pidFile(cfg)
+	if pid, alive, err := readPid(pidPath); err == nil && alive {
+		fmt.Fprintf(stdout, "zookeeper already running as process %d.\n", pid)
+		return &exitError{"already running"}
+	}
+	fmt.Fprint(stdout, "Starting zookeeper ... ")
+	logDir := os.Getenv("ZOO_LOG_DIR")
+	if logDir == "" {
+		logDir = cfg.DataDir
+	}
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		fmt.Fprintln(stdout, "FAILED TO START")
+		return err
+	}
+	logPath := filepath.Join(logDir, "zookeeper.out")
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(stdout, "FAILED TO START")
+		return err
+	}
+	defer logFile.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stdout, "FAILED TO START")
+		return err
+	}
+	cmd := exec.Command(exe, "start-foreground", cfgPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(stdout, "FAILED TO START")
+		return err
+	}
+	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+		cmd.Process.Kill()
+		fmt.Fprintln(stdout, "FAILED TO START")
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	addr := clientAddr(cfg)
+	deadline := time.After(startWait)
+	for {
+		select {
+		case err := <-exited:
+			os.Remove(pidPath)
+			fmt.Fprintln(stdout, "FAILED TO START")
+			return fmt.Errorf("server exited (%v); see %s", err, logPath)
+		case <-deadline:
+			fmt.Fprintln(stdout, "FAILED TO START")
+			return fmt.Errorf("client port %s did not open within %v; see %s", addr, startWait, logPath)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			fmt.Fprintln(stdout, "STARTED")
+			return nil
+		}
+	}
+}
+
+func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(cfg, server.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+func stop(cfgPath string, stdout io.Writer) error {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	pidPath := pidFile(cfg)
+	fmt.Fprint(stdout, "Stopping zookeeper ... ")
+	pid, alive, err := readPid(pidPath)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stdout, "no zookeeper to stop (could not find file %s)\n", pidPath)
+		return &exitError{"not running"}
+	}
+	if err != nil {
+		fmt.Fprintln(stdout, "FAILED")
+		return err
+	}
+	if alive {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			fmt.Fprintln(stdout, "FAILED")
+			return err
+		}
+		deadline := time.Now().Add(stopWait)
+		for syscall.Kill(pid, 0) == nil {
+			if time.Now().After(deadline) {
+				fmt.Fprintln(stdout, "FAILED")
+				return fmt.Errorf("process %d still running after %v", pid, stopWait)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	os.Remove(pidPath)
+	fmt.Fprintln(stdout, "STOPPED")
+	return nil
+}
+
+// clientAddr is where status and start look for the server.
+func clientAddr(cfg *config.Config) string {
+	host := cfg.ClientPortAddress
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(cfg.ClientPort))
+}
+
+func status(cfgPath string, stdout io.Writer) error {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	addr := clientAddr(cfg)
+	host, port, _ := net.SplitHostPort(addr)
+	fmt.Fprintf(stdout, "Client port found: %s. Client address: %s. Client SSL: false.\n", port, host)
+	mode, err := askMode(addr)
+	if err != nil {
+		fmt.Fprintln(stdout, "Error contacting service. It is probably not running.")
+		return &exitError{err.Error()}
+	}
+	fmt.Fprintln(stdout, "Mode: "+mode)
+	return nil
+}
+
+// askMode sends srvr and returns the value of its Mode line.
+func askMode(addr string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, "srvr"); err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if mode, ok := strings.CutPrefix(sc.Text(), "Mode: "); ok {
+			return mode, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	return "", errors.New("no Mode line in the srvr reply")
+}
