@@ -422,14 +422,34 @@ func endOf(c *conn, n *node) int {
 	return -1
 }
 
-func (nw *Network) send(n *node, id ConnID, msg []byte) error {
+// ownEnd finds connection id and node n's end of it.
+func (nw *Network) ownEnd(n *node, id ConnID) (*conn, int, error) {
 	c := nw.conns[id]
 	if c == nil {
-		return fmt.Errorf("%w: %d", ErrUnknownConn, id)
+		return nil, 0, fmt.Errorf("%w: %d", ErrUnknownConn, id)
 	}
 	i := endOf(c, n)
 	if i < 0 {
-		return fmt.Errorf("%w: %d", ErrUnknownConn, id)
+		return nil, 0, fmt.Errorf("%w: %d", ErrUnknownConn, id)
+	}
+	return c, i, nil
+}
+
+// enqueue puts m on end i's direction of c, behind everything sent before it.
+func (nw *Network) enqueue(c *conn, i int, l *link, m inflight) {
+	d := &c.dir[i]
+	at := max(nw.arrival(l, len(m.data)), d.last)
+	d.last = at
+	d.q = append(d.q, m)
+	d.bytes += len(m.data)
+	to := &c.end[1-i]
+	nw.w.push(event{at: at, kind: evDeliver, node: to.node, gen: to.gen, id: uint64(c.id), aux: uint8(i)})
+}
+
+func (nw *Network) send(n *node, id ConnID, msg []byte) error {
+	c, i, err := nw.ownEnd(n, id)
+	if err != nil {
+		return err
 	}
 	switch c.end[i].state {
 	case endPending:
@@ -447,27 +467,18 @@ func (nw *Network) send(n *node, id ConnID, msg []byte) error {
 		nw.cut(c, chance(nw.rng, nw.opts.ResetProbability))
 		return nil
 	}
-	d := &c.dir[i]
-	if l.opts.QueueLimit > 0 && d.bytes+len(msg) > l.opts.QueueLimit {
+	if l.opts.QueueLimit > 0 && c.dir[i].bytes+len(msg) > l.opts.QueueLimit {
 		nw.cut(c, true)
 		return fmt.Errorf("%w: connection %d", ErrQueueFull, id)
 	}
-	at := max(nw.arrival(l, len(msg)), d.last)
-	d.last = at
-	d.q = append(d.q, inflight{data: append(make([]byte, 0, len(msg)), msg...)})
-	d.bytes += len(msg)
-	nw.w.push(event{at: at, kind: evDeliver, node: to, gen: c.end[1-i].gen, id: uint64(id), aux: uint8(i)})
+	nw.enqueue(c, i, l, inflight{data: append(make([]byte, 0, len(msg)), msg...)})
 	return nil
 }
 
 func (nw *Network) close(n *node, id ConnID) error {
-	c := nw.conns[id]
-	if c == nil {
-		return fmt.Errorf("%w: %d", ErrUnknownConn, id)
-	}
-	i := endOf(c, n)
-	if i < 0 {
-		return fmt.Errorf("%w: %d", ErrUnknownConn, id)
+	c, i, err := nw.ownEnd(n, id)
+	if err != nil {
+		return err
 	}
 	e := &c.end[i]
 	if e.state == endDone {
@@ -480,12 +491,7 @@ func (nw *Network) close(n *node, id ConnID) error {
 	case c.broken:
 	case wasOpen:
 		// FIN travels behind the data already sent.
-		to := c.end[1-i].node
-		d := &c.dir[i]
-		at := max(nw.arrival(nw.link(n.id, to), 0), d.last)
-		d.last = at
-		d.q = append(d.q, inflight{fin: true})
-		nw.w.push(event{at: at, kind: evDeliver, node: to, gen: c.end[1-i].gen, id: uint64(id), aux: uint8(i)})
+		nw.enqueue(c, i, nw.link(n.id, c.end[1-i].node), inflight{fin: true})
 	default:
 		// Abandoning a dial in progress: the other end, if it accepted, sees a reset.
 		c.broken = true
