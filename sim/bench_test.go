@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// rate reports n things per wall second and, where the platform says, per CPU second.
+func rate(b *testing.B, cpu0 time.Duration, n float64, unit string) {
+	b.ReportMetric(n/b.Elapsed().Seconds(), unit+"/s")
+	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(n/cpu.Seconds(), unit+"/cpu-s")
+	}
+}
+
 // BenchmarkEventQueue measures the bare heap: each operation pops the earliest of 1024
 // pending events and pushes one later event.
 func BenchmarkEventQueue(b *testing.B) {
@@ -16,6 +24,7 @@ func BenchmarkEventQueue(b *testing.B) {
 		q.push(event{at: Time(i), seq: seq, kind: evCall})
 	}
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		e := q.pop()
 		x ^= x << 13
@@ -26,7 +35,7 @@ func BenchmarkEventQueue(b *testing.B) {
 		e.seq = seq
 		q.push(e)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	rate(b, cpu0, float64(b.N), "events")
 }
 
 // BenchmarkWorldStep measures World.Step over self-rescheduling events: the queue plus
@@ -43,10 +52,11 @@ func BenchmarkWorldStep(b *testing.B) {
 		w.After(time.Duration(r.IntN(1_000_000)), tick)
 	}
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		w.Step()
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	rate(b, cpu0, float64(b.N), "events")
 }
 
 // echo sends every message back on the connection it came from.
@@ -80,10 +90,11 @@ func benchNet(b *testing.B, keep bool, size int) {
 		}
 	}
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		w.Step()
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	rate(b, cpu0, float64(b.N), "msgs")
 	if w.TraceLines() < uint64(b.N) {
 		b.Fatalf("%d messages traced for %d steps", w.TraceLines(), b.N)
 	}
@@ -105,10 +116,11 @@ func BenchmarkNetwork1K(b *testing.B) { benchNet(b, false, 1024) }
 func BenchmarkChaos(b *testing.B) {
 	var events uint64
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		w, _ := chaosWorld(b, 1, false)
 		events += w.Events()
 	}
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	rate(b, cpu0, float64(events), "events")
 	b.ReportMetric(20*float64(b.N)/b.Elapsed().Seconds(), "simsec/s")
 }
