@@ -116,6 +116,8 @@ type world struct {
 	nextWrite   int
 	writeRate   float64
 	steps       int
+	crashes     int
+	elections   int // times a server went back to election
 }
 
 func newWorld(t testing.TB, seed uint64, voters, observers int, cfg func(*Config)) *world {
@@ -170,6 +172,7 @@ func (w *world) boot(s *server) {
 }
 
 func (w *world) crash(s *server) {
+	w.crashes++
 	s.up = false
 	s.downTill = w.now + int64(w.rng.IntN(20*tickTime))
 	w.resetConnections(s.id)
@@ -228,6 +231,7 @@ func (w *world) process(s *server) {
 		rd := s.zn.Ready()
 		if st := rd.Status; st != nil {
 			if st.Role == RoleLooking {
+				w.elections++
 				w.resetConnections(s.id)
 				s.el.Start(s.zn.LastZxid(), s.zn.CurrentEpoch())
 			}

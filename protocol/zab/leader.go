@@ -39,6 +39,7 @@ type leaderState struct {
 	maxAccepted  int64
 	connected    map[int64]bool // participants counted for the epoch proposal
 	handlers     map[int64]*learnerHandler
+	sorted       []*learnerHandler // handlers by id; nil when stale
 	epochAcked   map[int64]bool
 	epochQuorum  bool  // currentEpoch set, synchronization under way
 	epochSeq     int64 // hardSeq of the currentEpoch write
@@ -46,6 +47,7 @@ type leaderState struct {
 	historyEnd   int64 // the leader's last zxid when its history was fixed
 	deadline     int64 // end of the current discovery/sync step
 	acks         map[int64]map[int64]bool
+	scratch      []int64
 	syncs        []pendingSync
 	nextPing     int64
 	nextCheck    int64
@@ -68,13 +70,29 @@ func (n *Node) Lead() {
 	n.maybeDecideEpoch()
 }
 
+// sortedHandlers lists the learner handlers in server id order (so that the order of
+// outgoing packets never depends on map iteration). The slice is cached until the set
+// of handlers changes; callers must not keep it across such a change.
 func (n *Node) sortedHandlers() []*learnerHandler {
-	ids := slices.Sorted(maps.Keys(n.ld.handlers))
-	hs := make([]*learnerHandler, len(ids))
-	for i, id := range ids {
-		hs[i] = n.ld.handlers[id]
+	ld := n.ld
+	if ld.sorted == nil {
+		ids := slices.Sorted(maps.Keys(ld.handlers))
+		ld.sorted = make([]*learnerHandler, len(ids))
+		for i, id := range ids {
+			ld.sorted[i] = ld.handlers[id]
+		}
 	}
-	return hs
+	return ld.sorted
+}
+
+func (n *Node) setHandler(h *learnerHandler) {
+	n.ld.handlers[h.id] = h
+	n.ld.sorted = nil
+}
+
+func (n *Node) removeHandler(id int64) {
+	delete(n.ld.handlers, id)
+	n.ld.sorted = nil
 }
 
 func (n *Node) isVoter(id int64) bool { return n.cfg.Quorum.Weight(id) > 0 }
@@ -135,7 +153,7 @@ func (n *Node) leaderOnInfo(from int64, p Packet) error {
 		}
 	}
 	h := &learnerHandler{id: from, observer: observer, acceptedEpoch: EpochOf(p.Zxid), lastHeard: n.now}
-	ld.handlers[from] = h
+	n.setHandler(h)
 	if !ld.epochKnown {
 		ld.maxAccepted = max(ld.maxAccepted, h.acceptedEpoch)
 		if !observer {
@@ -216,7 +234,7 @@ func (n *Node) maybeEpochQuorum() {
 	for _, h := range n.sortedHandlers() {
 		if h.stage == stageSyncWait {
 			if err := n.syncLearner(h, h.peerLast); err != nil {
-				delete(ld.handlers, h.id)
+				n.removeHandler(h.id)
 			}
 		}
 	}
@@ -243,16 +261,16 @@ func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 		n.send(h.id, Packet{Type: TypeTrunc, Zxid: from}, true)
 	case SyncSnap:
 		if n.cfg.StateMachine == nil {
-			delete(n.ld.handlers, h.id)
+			n.removeHandler(h.id)
 			return ErrNoStateMachine
 		}
 		snap, err := n.cfg.StateMachine.Snapshot()
 		if err != nil {
-			delete(n.ld.handlers, h.id)
+			n.removeHandler(h.id)
 			return err
 		}
 		if snap.Zxid < n.log.base || snap.Zxid > boundary {
-			delete(n.ld.handlers, h.id)
+			n.removeHandler(h.id)
 			return detail(ErrSnapshotTooOld, hexZxid(snap.Zxid)+" outside "+hexZxid(n.log.base)+".."+hexZxid(boundary))
 		}
 		from = snap.Zxid
@@ -388,9 +406,12 @@ func (n *Node) tryCommit() {
 		if set == nil {
 			break
 		}
-		votes := maps.Clone(set)
-		votes[n.cfg.ID] = n.stable >= e.Zxid
-		if !n.quorum(votes) {
+		ids := slices.AppendSeq(n.ld.scratch[:0], maps.Keys(set))
+		if n.stable >= e.Zxid {
+			ids = append(ids, n.cfg.ID)
+		}
+		n.ld.scratch = ids
+		if !n.cfg.Quorum.ContainsQuorum(ids) {
 			break
 		}
 		delete(ld.acks, e.Zxid)
@@ -469,7 +490,7 @@ func (n *Node) tickLeader() {
 			limit = n.cfg.InitLimit
 		}
 		if n.now-h.lastHeard > n.ticks(limit) {
-			delete(ld.handlers, h.id) // as if its connection timed out
+			n.removeHandler(h.id) // as if its connection timed out
 			continue
 		}
 		if h.stage >= stageNewLeader && !h.observer {

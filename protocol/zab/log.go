@@ -59,10 +59,11 @@ func (l *memLog) reset(z int64) {
 	l.entries = nil
 }
 
-// trim forgets entries up to applied beyond the newest keep of them.
+// trim forgets entries up to applied beyond the newest keep of them. It waits until
+// there are keep extra entries so that the copy is amortized.
 func (l *memLog) trim(applied int64, keep int) {
 	n := l.after(applied) - keep
-	if n <= 0 {
+	if n < max(keep, 1) {
 		return
 	}
 	l.base = l.entries[n-1].Zxid

@@ -182,6 +182,8 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		seeds = 5
 	}
+	modes := map[PacketType]int{}
+	var crashes, elections, commits int
 	for seed := uint64(1); seed <= seeds; seed++ {
 		shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}}[seed%4]
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
@@ -189,7 +191,7 @@ func TestChaos(t *testing.T) {
 				c.CommitLogCount = 8
 				c.CounterBits = 5
 			})
-			w.writeRate, w.drop, w.crashRate, w.crashPoint = 0.01, 0.01, 0.01, 0.02
+			w.writeRate, w.drop, w.crashRate, w.crashPoint = 0.02, 0.005, 0.002, 0.003
 			for range 40 {
 				w.run(500)
 				clear(w.group)
@@ -207,6 +209,19 @@ func TestChaos(t *testing.T) {
 			if len(w.epochLeader) == 0 {
 				t.Fatal("no leader was ever established")
 			}
+			for _, ms := range w.syncs {
+				for _, m := range ms {
+					modes[m]++
+				}
+			}
+			crashes += w.crashes
+			elections += w.elections
+			commits += len(w.order)
 		})
+	}
+	t.Logf("%d seeds: %d commits, %d crashes, %d returns to election, syncs DIFF=%d TRUNC=%d SNAP=%d",
+		seeds, commits, crashes, elections, modes[TypeDiff], modes[TypeTrunc], modes[TypeSnap])
+	if seeds >= 30 && (modes[TypeDiff] == 0 || modes[TypeTrunc] == 0 || modes[TypeSnap] == 0 || crashes == 0) {
+		t.Fatal("the chaos runs did not exercise every sync mode and crashes")
 	}
 }
