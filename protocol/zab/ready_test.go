@@ -266,31 +266,36 @@ func TestLeaderStepsDownForLearnerAhead(t *testing.T) {
 }
 
 func TestTimeouts(t *testing.T) {
-	t.Run("leader without quorum in discovery", func(t *testing.T) {
-		l := newTestNode(t, 2, State{}, nil)
-		l.Lead()
-		l.Tick(49)
-		if l.Role() != RoleLeader {
-			t.Fatal("gave up early")
-		}
-		l.Tick(50) // initLimit 5 * tickTime 10
-		if l.Role() != RoleLooking {
-			t.Fatal("leader did not give up")
-		}
-	})
-	t.Run("follower whose leader goes silent", func(t *testing.T) {
-		p := newPair(t, nil, nil)
-		p.settle()
-		f := p.nodes[1]
-		f.Tick(20)
-		if f.Role() != RoleFollower {
-			t.Fatal("gave up early")
-		}
-		f.Tick(21) // syncLimit 2 * tickTime 10
-		if f.Role() != RoleLooking {
-			t.Fatal("follower kept a silent leader")
-		}
-	})
+	deadlines := []struct {
+		name       string
+		node       func(t *testing.T) *Node
+		role       Role
+		last, gone int64 // the last tick still in role, the first out of it
+	}{
+		{"leader without quorum in discovery (initLimit)", func(t *testing.T) *Node {
+			l := newTestNode(t, 2, State{}, nil)
+			l.Lead()
+			return l
+		}, RoleLeader, 49, 50},
+		{"follower whose leader goes silent (syncLimit)", func(t *testing.T) *Node {
+			p := newPair(t, nil, nil)
+			p.settle()
+			return p.nodes[1]
+		}, RoleFollower, 20, 21},
+	}
+	for _, tc := range deadlines {
+		t.Run(tc.name, func(t *testing.T) {
+			n := tc.node(t)
+			n.Tick(tc.last)
+			if n.Role() != tc.role {
+				t.Fatalf("left %v at %d", tc.role, tc.last)
+			}
+			n.Tick(tc.gone)
+			if n.Role() != RoleLooking {
+				t.Fatalf("still %v at %d", n.Role(), tc.gone)
+			}
+		})
+	}
 	t.Run("leader that loses its followers", func(t *testing.T) {
 		p := newPair(t, nil, nil)
 		p.settle()
