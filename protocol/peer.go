@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/zksim/zksim/protocol/acl"
 	"github.com/zksim/zksim/protocol/datatree"
@@ -584,10 +585,19 @@ func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Resul
 			}
 		}
 	}
-	for _, tr := range res.Triggers {
+	for i, tr := range res.Triggers {
+		if childEventOf(res.Triggers, i) {
+			// watch.Trigger already fired the parent's child watches with the child's
+			// NodeCreated or NodeDeleted.
+			continue
+		}
 		for _, ev := range p.watches.Trigger(tr.Path, tr.Event) {
 			cn := p.conns[ConnID(ev.Watcher)]
-			if cn == nil || acl.Check(tr.ACL, cn.auth.IDs(), wire.PermRead) != nil {
+			nodeACL := tr.ACL
+			if ev.Path != tr.Path && i+1 < len(res.Triggers) && res.Triggers[i+1].Path == ev.Path {
+				nodeACL = res.Triggers[i+1].ACL // the parent's, for its NodeChildrenChanged
+			}
+			if cn == nil || acl.Check(nodeACL, cn.auth.IDs(), wire.PermRead) != nil {
 				continue
 			}
 			// ZooKeeper 3.8 sends zxid -1 in notifications.
@@ -595,6 +605,27 @@ func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Resul
 		}
 	}
 	return res
+}
+
+// childEventOf reports whether trigger i is the parent's NodeChildrenChanged that
+// accompanies the create or delete of trigger i-1.
+func childEventOf(trs []datatree.Trigger, i int) bool {
+	if i == 0 || trs[i].Event != wire.EventNodeChildrenChanged {
+		return false
+	}
+	prev := trs[i-1]
+	if prev.Event != wire.EventNodeCreated && prev.Event != wire.EventNodeDeleted {
+		return false
+	}
+	return parentPath(prev.Path) == trs[i].Path
+}
+
+func parentPath(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return path[:i]
 }
 
 // closeAfterReplies closes a connection whose session ended once its queued replies
@@ -781,6 +812,7 @@ func (p *Peer) executeRead(cn *conn, pe *pending) {
 		if eph == nil {
 			eph = []string{}
 		}
+		javaHashSetOrder(eph, len(p.tree.Ephemerals(int64(cn.session))))
 		body = &wire.GetEphemeralsResponse{Ephemerals: eph}
 	case *wire.WhoAmIRequest:
 		infos := cn.auth.WhoAmI()
@@ -816,6 +848,27 @@ func (p *Peer) executeRead(cn *conn, pe *pending) {
 		body = nil
 	}
 	pe.frame = wire.EncodeReply(hdr, body)
+}
+
+// javaHashSetOrder puts paths in the order ZooKeeper lists them: it copies the
+// session's ephemerals out of a ConcurrentHashMap key set, whose iteration order is
+// by hash bucket. setSize is the size of that whole set, which fixes the table size
+// (16, doubled whenever the set reaches 3/4 of it). Paths sharing a bucket keep their
+// given order, which matches Java only if they were created in that order.
+func javaHashSetOrder(paths []string, setSize int) {
+	buckets := int32(16)
+	for setSize >= int(buckets-buckets/4) {
+		buckets *= 2
+	}
+	bucket := func(s string) int32 {
+		var h int32
+		for _, c := range utf16.Encode([]rune(s)) {
+			h = 31*h + int32(c)
+		}
+		spread := (h ^ int32(uint32(h)>>16)) & 0x7fffffff
+		return spread & (buckets - 1)
+	}
+	sort.SliceStable(paths, func(i, j int) bool { return bucket(paths[i]) < bucket(paths[j]) })
 }
 
 func (p *Peer) getData(path string, ids []wire.Id) (*wire.GetDataResponse, wire.ErrCode) {
