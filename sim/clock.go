@@ -91,3 +91,11 @@ func (c *Clock) SetDrift(ppm int64) error {
 	c.w.trace.fault(c.w.now, "clock-drift", c.node, ppm)
 	return nil
 }
+
+// Clear sets the wall clock back to true time and the drift to zero. The monotonic
+// clock keeps its reading and runs at the true rate from now on.
+func (c *Clock) Clear() {
+	c.rebase()
+	c.wall, c.ppm = c.w.now, 0
+	c.w.trace.fault(c.w.now, "clock-clear", c.node, 0)
+}

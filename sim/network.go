@@ -84,6 +84,11 @@ type Network struct {
 	conns map[ConnID]*conn
 	live  []*conn // creation order, for deterministic iteration; compacted lazily
 	next  ConnID
+	// clogged marks nodes whose traffic is held; held keeps the held arrivals in the
+	// order they came due.
+	clogged []bool
+	nclog   int
+	held    []event
 }
 
 func (nw *Network) init(w *World) {
@@ -102,6 +107,7 @@ func (nw *Network) grow(n int) {
 		copy(links[f*n:f*n+nw.n], nw.links[f*nw.n:(f+1)*nw.n])
 	}
 	nw.links, nw.n = links, n
+	nw.clogged = append(nw.clogged, make([]bool, n+1-len(nw.clogged))...)
 }
 
 func (nw *Network) link(from, to NodeID) *link {
@@ -125,8 +131,10 @@ func (nw *Network) Blocked(from, to NodeID) bool {
 	return nw.link(from, to).blocked
 }
 
-// Partition replaces any partition with one separating the groups: nodes talk only
-// within their group. Nodes in no group form one more group together. Connections
+// Partition replaces any partition with one separating the groups: a node in a group
+// talks only to its own group and to nodes in no group. Nodes in no group keep every
+// link (so a partition of the servers can leave clients reaching all of them; list
+// the rest as one more group to cut them off too). Connections
 // that cross the new cuts break.
 func (nw *Network) Partition(groups ...[]NodeID) error {
 	group := make([]int, nw.n+1)
@@ -143,7 +151,7 @@ func (nw *Network) Partition(groups ...[]NodeID) error {
 	}
 	for f := 1; f <= nw.n; f++ {
 		for t := 1; t <= nw.n; t++ {
-			nw.link(NodeID(f), NodeID(t)).blocked = group[f] != group[t]
+			nw.link(NodeID(f), NodeID(t)).blocked = group[f] != 0 && group[t] != 0 && group[f] != group[t]
 		}
 	}
 	nw.w.trace.begin(nw.w.now, "partition")
@@ -237,6 +245,89 @@ func (nw *Network) SpikeDelay(from, to NodeID, extra, dur time.Duration) error {
 	t.int("dur", int64(dur))
 	t.end()
 	return nil
+}
+
+// ResetNode resets every connection of the nodes, as if each had sent RST.
+func (nw *Network) ResetNode(ids ...NodeID) error {
+	if err := nw.check(ids...); err != nil {
+		return fmt.Errorf("reset node: %w", err)
+	}
+	for _, c := range nw.liveConns() {
+		if !c.broken && (slices.Contains(ids, c.end[0].node) || slices.Contains(ids, c.end[1].node)) {
+			nw.cut(c, true)
+		}
+	}
+	return nil
+}
+
+// Clog holds every message to and from the nodes (dials included) until Unclog;
+// nothing is lost and connections stay up.
+func (nw *Network) Clog(ids ...NodeID) error {
+	if err := nw.check(ids...); err != nil {
+		return fmt.Errorf("clog: %w", err)
+	}
+	for _, id := range ids {
+		if !nw.clogged[id] {
+			nw.clogged[id] = true
+			nw.nclog++
+		}
+		nw.w.trace.fault(nw.w.now, "clog", id, 1)
+	}
+	return nil
+}
+
+// Unclog stops holding the nodes' traffic; what was held arrives now, in order.
+func (nw *Network) Unclog(ids ...NodeID) error {
+	if err := nw.check(ids...); err != nil {
+		return fmt.Errorf("unclog: %w", err)
+	}
+	for _, id := range ids {
+		if nw.clogged[id] {
+			nw.clogged[id] = false
+			nw.nclog--
+		}
+		nw.w.trace.fault(nw.w.now, "clog", id, 0)
+	}
+	keep := nw.held[:0]
+	for _, ev := range nw.held {
+		if nw.holds(&ev) {
+			keep = append(keep, ev)
+			continue
+		}
+		ev.at = nw.w.now
+		nw.w.push(ev)
+	}
+	clear(nw.held[len(keep):])
+	nw.held = keep
+	return nil
+}
+
+// hold parks a network arrival if it touches a clogged node.
+func (nw *Network) hold(ev *event) bool {
+	if nw.nclog == 0 || !nw.holds(ev) {
+		return false
+	}
+	nw.held = append(nw.held, *ev)
+	return true
+}
+
+func (nw *Network) holds(ev *event) bool {
+	c := nw.conns[ConnID(ev.id)]
+	if c == nil {
+		return false
+	}
+	var from, to NodeID
+	switch ev.kind {
+	case evSyn:
+		from, to = c.end[0].node, c.end[1].node
+	case evDialOK:
+		from, to = c.end[1].node, c.end[0].node
+	case evDeliver:
+		from, to = c.end[ev.aux].node, c.end[1-ev.aux].node
+	default:
+		return false
+	}
+	return nw.clogged[from] || nw.clogged[to]
 }
 
 // ConnInfo describes a live connection.

@@ -97,7 +97,10 @@ type node struct {
 	disk     Disk
 	timers   map[TimerID]struct{}
 	deferred []event
+	points   map[string]*crashPoint // armed crash points; they survive restarts
 }
+
+type crashPoint struct{ nth, seen int }
 
 // AddNode adds a node whose process the factory builds (again at every restart) and
 // boots it now. The node's clock gets an offset and drift drawn from Options.Clock.
@@ -284,6 +287,44 @@ func (w *World) Resume(id NodeID) error {
 	return nil
 }
 
+// ArmCrashPoint makes the node crash the nth time (0: the first) its process reaches
+// the named point (see Env.CrashPoint). Arming a point again replaces it.
+func (w *World) ArmCrashPoint(id NodeID, point string, nth int) error {
+	n, err := w.node(id)
+	if err != nil {
+		return err
+	}
+	if point == "" || nth < 0 {
+		return fmt.Errorf("%w: crash point %q nth %d", ErrInvalidOptions, point, nth)
+	}
+	if n.points == nil {
+		n.points = map[string]*crashPoint{}
+	}
+	n.points[point] = &crashPoint{nth: nth}
+	w.trace.begin(w.now, "arm")
+	w.trace.node("n", id)
+	w.trace.quoted("point", point)
+	w.trace.int("nth", int64(nth))
+	w.trace.end()
+	return nil
+}
+
+// DisarmCrashPoint cancels an armed crash point; disarming one not armed does nothing.
+func (w *World) DisarmCrashPoint(id NodeID, point string) error {
+	n, err := w.node(id)
+	if err != nil {
+		return err
+	}
+	if _, ok := n.points[point]; ok {
+		delete(n.points, point)
+		w.trace.begin(w.now, "disarm")
+		w.trace.node("n", id)
+		w.trace.quoted("point", point)
+		w.trace.end()
+	}
+	return nil
+}
+
 // Env is a process's view of its node: its local clock, timers, network, disk and
 // random source. An Env belongs to one incarnation; after a crash its methods fail
 // with ErrStale or do nothing.
@@ -324,6 +365,31 @@ func (e *Env) Trace(text string) {
 	e.w.trace.node("n", e.n.id)
 	e.w.trace.quoted("text", text)
 	e.w.trace.end()
+}
+
+// CrashPoint is called by a process at a named step (after appending, before the
+// fsync, say). If the point is armed and this is its nth reach, the node crashes
+// there and then, and CrashPoint reports true: the process must return at once and do
+// nothing more. It also reports true if the incarnation is already gone.
+func (e *Env) CrashPoint(point string) bool {
+	if !e.live() {
+		return true
+	}
+	cp := e.n.points[point]
+	if cp == nil {
+		return false
+	}
+	cp.seen++
+	if cp.seen <= cp.nth {
+		return false
+	}
+	delete(e.n.points, point)
+	e.w.trace.begin(e.w.now, "crash-point")
+	e.w.trace.node("n", e.n.id)
+	e.w.trace.quoted("point", point)
+	e.w.trace.end()
+	_ = e.w.Crash(e.n.id)
+	return true
 }
 
 // SetTimer arms a timer that fires after d has elapsed on the node's monotonic clock.

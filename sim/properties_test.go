@@ -248,7 +248,7 @@ func (m *netModel) actions() map[string]func(*rapid.T) {
 			}
 			for a := 1; a <= m.n; a++ {
 				for b := 1; b <= m.n; b++ {
-					m.setBlocked(NodeID(a), NodeID(b), group[a] != group[b])
+					m.setBlocked(NodeID(a), NodeID(b), group[a] != 0 && group[b] != 0 && group[a] != group[b])
 				}
 			}
 		},
@@ -287,6 +287,13 @@ func (m *netModel) actions() map[string]func(*rapid.T) {
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+		},
+		"clog": func(t *rapid.T) {
+			if id := m.node(t, "node"); rapid.Bool().Draw(t, "unclog") {
+				_ = m.w.Net().Unclog(id)
+			} else {
+				_ = m.w.Net().Clog(id)
 			}
 		},
 		"spike": func(t *rapid.T) {
@@ -335,7 +342,7 @@ func TestPropertyNetworkAndLifecycle(t *testing.T) {
 		// Traffic first: rapid favours small indexes, so early names are drawn more.
 		names := []string{"send", "run", "send", "dial", "run", "send", "heal", "timer", "close",
 			"run", "send", "dial", "link", "spike", "reset", "pause", "resume", "oneway",
-			"partition", "clock", "crash", "restart"}
+			"partition", "clock", "crash", "restart", "clog"}
 		for name := range actions {
 			if !slices.Contains(names, name) {
 				t.Fatalf("action %q is never drawn", name)

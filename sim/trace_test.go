@@ -22,7 +22,7 @@ func TestTraceFormat(t *testing.T) {
 	procs[1].env.SetTimer(5 * ms)
 	procs[1].env.Trace("role leader")
 	w.RunFor(10 * ms)
-	must(t, w.Net().Partition([]NodeID{1}))
+	must(t, w.Net().Partition([]NodeID{1}, []NodeID{2}))
 	must(t, w.Pause(2))
 	w.Note("phase liveness")
 	w.RunFor(time.Second)
@@ -37,7 +37,7 @@ func TestTraceFormat(t *testing.T) {
 10000000 log n=1 text="role leader"
 11000000 msg c=1 from=2 to=1 len=2 h=9d071caf65adf0b2
 15000000 timer n=1 id=1
-20000000 partition g=1 g=0
+20000000 partition g=1 g=2
 20000000 reset c=1
 20000000 pause n=2 gen=1
 20000000 note text="phase liveness"

@@ -165,9 +165,14 @@ func (w *World) dispatch(ev *event) {
 		w.free = append(w.free, ev.id)
 		fn()
 		return
-	case evSyn:
-		w.net.syn(ev)
-		return
+	case evSyn, evDialOK, evDeliver:
+		if w.net.hold(ev) {
+			return
+		}
+		if ev.kind == evSyn {
+			w.net.syn(ev)
+			return
+		}
 	}
 	n := w.nodes[ev.node-1]
 	if ev.gen != n.gen || n.state == StateCrashed {
