@@ -9,9 +9,10 @@
 // connections, OnTimer, OnSyncDone. A process acts on its node only through its Env:
 // the local clock, timers, Dial/Send/Close, the disk, and its own seeded random
 // source. Faults come from outside, through the World (Crash, Restart, Pause,
-// Resume), its Network (Partition, PartitionOneWay, Heal, Reset, Blackhole,
-// SpikeDelay, SetLink), each node's Clock (Jump, SetDrift) and Disk (SetOptions,
-// CorruptBit).
+// Resume, ArmCrashPoint), its Network (Partition, PartitionOneWay, Heal, Reset,
+// ResetNode, Blackhole, Clog, Unclog, SpikeDelay, SetLink), each node's Clock (Jump,
+// SetDrift, Clear) and Disk (SetOptions, CorruptBit). A process that reaches a named
+// step calls Env.CrashPoint, so an armed node dies exactly there.
 //
 // # Event order
 //
@@ -53,7 +54,8 @@
 // it. Partitions, including one-way ones, break the connections they cut: a reset
 // tells both ends after a short delay, a blackhole tells nobody. Links have a latency
 // distribution with a heavy tail, optional bandwidth (clogging), a per-connection
-// queue limit, and temporary delay spikes. Messages are bytes, copied once at Send.
+// queue limit, and temporary delay spikes; a clog holds a node's traffic, losing
+// nothing, until it is unclogged. Messages are bytes, copied once at Send.
 //
 // # Time
 //
