@@ -310,14 +310,22 @@ func (s *Server) handle(ev event) {
 		c.recved++
 		s.stats.received++
 		ev.reply <- s.fourLetterWord(ev.cmd, now)
+		// The command is answered; the connection is over even if its reader has
+		// not noticed yet, so the next command does not see it.
+		s.forget(c)
 	case evClosed:
-		if _, ok := s.conns[c.id]; !ok {
-			return
-		}
-		delete(s.conns, c.id)
-		close(c.out)
-		s.core.Disconnect(c.id)
+		s.forget(c)
 	}
+}
+
+// forget drops a connection from the table and tells the core, once.
+func (s *Server) forget(c *clientConn) {
+	if _, ok := s.conns[c.id]; !ok {
+		return
+	}
+	delete(s.conns, c.id)
+	close(c.out)
+	s.core.Disconnect(c.id)
 }
 
 // deliver hands one output to its connection's writer. A writer whose queue is full
