@@ -27,6 +27,7 @@ type netModel struct {
 	mono    []time.Duration
 	wall    []Time
 	jumped  []bool // a backward jump happened since the node's wall clock was last read
+	timers  map[TimerID]modelTimer
 }
 
 type modelConn struct {
@@ -113,8 +114,29 @@ func (p *modelProc) OnMessage(c ConnID, msg []byte) {
 	mc.recv[i]++
 }
 
-func (p *modelProc) OnClose(ConnID, error)    { p.observe("close") }
-func (p *modelProc) OnTimer(TimerID)          { p.observe("timer") }
+func (p *modelProc) OnClose(ConnID, error) { p.observe("close") }
+func (p *modelProc) OnTimer(id TimerID) {
+	p.observe("timer")
+	m := p.m
+	tm, ok := m.timers[id]
+	if !ok {
+		m.t.Fatalf("node %d: unknown timer %d fired", p.id, id)
+	}
+	delete(m.timers, id)
+	// Timers run on the monotonic clock; with the drift unchanged since it was set,
+	// a timer never fires early.
+	if c, _ := m.w.Clock(p.id); c.DriftPPM() == tm.ppm {
+		if el := p.env.Monotonic() - tm.mono; el < tm.d {
+			m.t.Fatalf("node %d: timer for %v fired after %v", p.id, tm.d, el)
+		}
+	}
+}
+
+type modelTimer struct {
+	mono, d time.Duration
+	ppm     int64
+}
+
 func (p *modelProc) OnSyncDone(SyncID, error) { p.observe("sync") }
 func payloadFor(c ConnID, end int, seq uint64) []byte {
 	return fmt.Appendf(nil, "%d/%d/%d", c, end, seq)
@@ -147,7 +169,7 @@ func newNetModel(t *rapid.T) *netModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &netModel{t: t, w: w, n: n, conns: map[ConnID]*modelConn{},
+	m := &netModel{t: t, w: w, n: n, conns: map[ConnID]*modelConn{}, timers: map[TimerID]modelTimer{},
 		procs: make([]*modelProc, n+1), mono: make([]time.Duration, n+1), wall: make([]Time, n+1), jumped: make([]bool, n+1)}
 	for range n + 1 {
 		m.blocked = append(m.blocked, make([]bool, n+1))
@@ -306,8 +328,11 @@ func (m *netModel) actions() map[string]func(*rapid.T) {
 		"pause":  func(t *rapid.T) { _ = m.w.Pause(m.node(t, "node")) },
 		"resume": func(t *rapid.T) { _ = m.w.Resume(m.node(t, "node")) },
 		"timer": func(t *rapid.T) {
-			if p := m.liveProc(m.node(t, "node")); p != nil {
-				p.env.SetTimer(time.Duration(rapid.IntRange(0, 100).Draw(t, "ms")) * ms)
+			id := m.node(t, "node")
+			if p := m.liveProc(id); p != nil {
+				d := time.Duration(rapid.IntRange(0, 100_000).Draw(t, "us")) * time.Microsecond
+				c, _ := m.w.Clock(id)
+				m.timers[p.env.SetTimer(d)] = modelTimer{mono: p.env.Monotonic(), d: d, ppm: c.DriftPPM()}
 			}
 		},
 		"clock": func(t *rapid.T) {
