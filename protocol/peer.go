@@ -327,7 +327,20 @@ func (p *Peer) Receive(c ConnID, payload []byte) {
 	case errors.As(err, &unknown):
 		p.enqueueDone(cn, hdr.Xid, hdr.Type, wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: wire.ErrUnimplemented}, nil, true)
 		return
-	case errors.Is(err, wire.ErrNullPath) || hdr.Type != 0:
+	case hdr.Type == wire.OpAuth || hdr.Type == wire.OpSASL:
+		// ZooKeeper reads these outside the pipeline; a bad body is an IOException on
+		// the connection, which closes it.
+		p.cfg.Logger.Info("malformed auth request, closing connection", "conn", c, "err", err)
+		p.closeConn(cn)
+		return
+	case (hdr.Type == wire.OpMulti || errors.Is(err, wire.ErrNullPath) && isTxnOp(hdr.Type)) &&
+		p.sessions.State(cn.session) == session.StateOpen:
+		// Java takes a zxid before it fails on a null path (create_error_null_path) or
+		// on a multi it cannot read: an error transaction.
+		p.sessions.Touch(cn.session, p.now)
+		p.proposeError(cn, hdr, wire.ErrMarshallingError)
+		return
+	case hdr.Type != 0 || errors.Is(err, wire.ErrNullPath):
 		p.enqueueDone(cn, hdr.Xid, hdr.Type, wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrMarshallingError}, nil, false)
 		return
 	default:
@@ -395,6 +408,25 @@ func (p *Peer) receiveConnect(cn *conn, payload []byte) {
 	p.flush(cn)
 }
 
+// isTxnOp reports whether ZooKeeper's prep step turns op into a transaction.
+func isTxnOp(op wire.OpCode) bool {
+	switch op {
+	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL, wire.OpDelete,
+		wire.OpSetData, wire.OpSetACL, wire.OpCheck, wire.OpMulti, wire.OpReconfig:
+		return true
+	}
+	return false
+}
+
+// proposeError queues a request that failed in the prep step: it still takes a zxid
+// and is answered with code once its error transaction is applied.
+func (p *Peer) proposeError(cn *conn, hdr wire.RequestHeader, code wire.ErrCode) {
+	pe := &pending{xid: hdr.Xid, op: hdr.Type, write: true}
+	cn.queue = append(cn.queue, pe)
+	p.proposeTxn(datatree.TxnHeader{ClientID: int64(cn.session), Cxid: hdr.Xid, Zxid: p.nextZxid(), Time: p.now, Type: wire.OpError},
+		&datatree.ErrorTxn{Err: code}, cn.id, pe, nil)
+}
+
 // enqueueDone queues an already answered request behind the connection's earlier ones.
 func (p *Peer) enqueueDone(cn *conn, xid int32, op wire.OpCode, hdr wire.ReplyHeader, resp wire.Response, closeAfter bool) {
 	cn.queue = append(cn.queue, &pending{xid: xid, op: op, done: true, frame: wire.EncodeReply(hdr, resp), close: closeAfter})
@@ -432,6 +464,20 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 	case *wire.SASLRequest:
 		pe.done = true
 		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrUnimplemented}, nil)
+	case *wire.MultiRequest:
+		if r.Op == wire.OpMulti {
+			dreq, ok := writeRequest(req)
+			if !ok {
+				// A read inside multi: Java's prep step fails on it
+				// (MARSHALLINGERROR, with a zxid).
+				p.proposeError(cn, hdr, wire.ErrMarshallingError)
+				return
+			}
+			pe.write = true
+			cn.queue = append(cn.queue, pe)
+			p.propose(p.env(cn, hdr.Xid), dreq, cn.id, pe)
+			return
+		}
 	default:
 		if dreq, ok := writeRequest(req); ok {
 			pe.write = true
@@ -648,7 +694,7 @@ func (p *Peer) answer(pr proposal, res datatree.Result) {
 		hdr := wire.ReplyHeader{Xid: pe.xid, Zxid: res.Zxid}
 		var body wire.Response
 		switch {
-		case pe.op == wire.OpMulti:
+		case pe.op == wire.OpMulti && res.Type == wire.OpMulti:
 			body = multiResponse(res)
 		case res.Err != wire.ErrOK:
 			hdr.Err = res.Err
@@ -822,7 +868,7 @@ func (p *Peer) executeRead(cn *conn, pe *pending) {
 		}
 		body = resp
 	case *wire.MultiRequest:
-		body = p.multiRead(r, ids)
+		body, code = p.multiRead(r, ids)
 	case *wire.AddWatchRequest:
 		kind, err := watch.KindForAddWatch(r.Mode)
 		if err != nil {
@@ -898,7 +944,16 @@ func (p *Peer) children(path string, ids []wire.Id) ([]string, wire.Stat, wire.E
 	return kids, stat, wire.ErrOK
 }
 
-func (p *Peer) multiRead(r *wire.MultiRequest, ids []wire.Id) *wire.MultiResponse {
+// multiRead answers multiRead. Any op other than getData and getChildren fails the
+// whole request with MARSHALLINGERROR, as Java's IOException("Invalid type of readOp").
+func (p *Peer) multiRead(r *wire.MultiRequest, ids []wire.Id) (*wire.MultiResponse, wire.ErrCode) {
+	for _, sub := range r.Ops {
+		switch sub.(type) {
+		case *wire.GetDataRequest, *wire.GetChildrenRequest:
+		default:
+			return nil, wire.ErrMarshallingError
+		}
+	}
 	out := &wire.MultiResponse{Results: make([]wire.MultiResult, 0, len(r.Ops))}
 	for _, sub := range r.Ops {
 		switch s := sub.(type) {
@@ -916,11 +971,9 @@ func (p *Peer) multiRead(r *wire.MultiRequest, ids []wire.Id) *wire.MultiRespons
 				continue
 			}
 			out.Results = append(out.Results, wire.MultiResult{Op: wire.OpGetChildren, Resp: &wire.GetChildrenResponse{Children: kids}})
-		default:
-			out.Results = append(out.Results, wire.MultiErrorResult(wire.ErrUnimplemented))
 		}
 	}
-	return out
+	return out, wire.ErrOK
 }
 
 type treeZxids struct{ t *datatree.Tree }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -207,4 +208,149 @@ func TestStandaloneBadInput(t *testing.T) {
 
 func openACL() []wire.ACL {
 	return []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "world", ID: "anyone"}}}
+}
+
+// raw hands the Peer one payload without driving it.
+func (h *testHost) raw(c ConnID, payload []byte) { h.p.Receive(c, payload) }
+
+// rawRequest is a request frame's payload: the header and body as given.
+func rawRequest(xid int32, op wire.OpCode, body ...[]byte) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(xid))
+	out = binary.BigEndian.AppendUint32(out, uint32(op))
+	for _, b := range body {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func be32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+
+func jstr(s string) []byte { return append(be32(int32(len(s))), s...) }
+
+func truncated(xid int32, req wire.Request, cut int) []byte {
+	payload := wire.EncodeRequest(xid, req)[4:]
+	return payload[:len(payload)-cut]
+}
+
+func TestMalformedRequests(t *testing.T) {
+	const (
+		replyKeepOpen = iota // header-only error reply, the connection stays usable
+		replyThenClose       // error reply, then the server closes
+		closeSilently        // closed without a reply
+	)
+	tests := []struct {
+		name    string
+		payload []byte
+		want    wire.ErrCode
+		outcome int
+		newZxid bool // the failure is an error transaction: it takes a zxid
+	}{
+		{name: "payload shorter than a header", payload: []byte{0, 0, 0, 1}, outcome: closeSilently},
+		{name: "unknown opcode", payload: rawRequest(7, 999), want: wire.ErrUnimplemented, outcome: replyThenClose},
+		{name: "create with a null path", payload: rawRequest(7, wire.OpCreate, be32(-1), be32(0), be32(0), be32(0)),
+			want: wire.ErrMarshallingError, newZxid: true},
+		{name: "setData with a null path", payload: rawRequest(7, wire.OpSetData, be32(-1), be32(0), be32(-1)),
+			want: wire.ErrMarshallingError, newZxid: true},
+		{name: "getData with a null path", payload: rawRequest(7, wire.OpGetData, be32(-1), []byte{0}),
+			want: wire.ErrMarshallingError},
+		{name: "sync with a null path", payload: rawRequest(7, wire.OpSync, be32(-1)), want: wire.ErrMarshallingError},
+		{name: "truncated create", payload: truncated(7, &wire.CreateRequest{Path: "/n", Data: []byte("d"), ACL: openACL()}, 3),
+			want: wire.ErrMarshallingError},
+		{name: "truncated setData", payload: truncated(7, &wire.SetDataRequest{Path: "/a", Data: []byte("d"), Version: -1}, 2),
+			want: wire.ErrMarshallingError},
+		{name: "truncated getChildren2", payload: truncated(7, &wire.GetChildren2Request{Path: "/a"}, 1),
+			want: wire.ErrMarshallingError},
+		{name: "truncated setWatches", payload: truncated(7, &wire.SetWatchesRequest{DataWatches: []string{"/a"}}, 5),
+			want: wire.ErrMarshallingError},
+		{name: "data length below -1", payload: rawRequest(7, wire.OpSetData, jstr("/a"), be32(-7), be32(-1)),
+			want: wire.ErrMarshallingError},
+		{name: "truncated auth", payload: truncated(7, &wire.AuthRequest{Scheme: "digest", Auth: []byte("u:p")}, 2),
+			outcome: closeSilently},
+		{name: "multi with an unknown sub-op", payload: rawRequest(7, wire.OpMulti, be32(999), []byte{0}, be32(-1), jstr("/a")),
+			want: wire.ErrMarshallingError, newZxid: true},
+		{name: "multi holding a read", payload: wire.EncodeRequest(7, &wire.MultiRequest{Op: wire.OpMulti,
+			Ops: []wire.Request{&wire.GetDataRequest{Path: "/a"}}})[4:], want: wire.ErrMarshallingError, newZxid: true},
+		{name: "multiRead holding a write", payload: wire.EncodeRequest(7, &wire.MultiRequest{Op: wire.OpMultiRead,
+			Ops: []wire.Request{&wire.SetDataRequest{Path: "/a", Version: -1}}})[4:], want: wire.ErrMarshallingError},
+		{name: "path without a slash", payload: wire.EncodeRequest(7, &wire.CreateRequest{Path: "noslash", ACL: openACL()})[4:],
+			want: wire.ErrBadArguments, newZxid: true},
+		{name: "trailing slash", payload: wire.EncodeRequest(7, &wire.CreateRequest{Path: "/a/", ACL: openACL()})[4:],
+			want: wire.ErrBadArguments, newZxid: true},
+		{name: "empty ACL", payload: wire.EncodeRequest(7, &wire.CreateRequest{Path: "/n"})[4:],
+			want: wire.ErrInvalidACL, newZxid: true},
+		{name: "ttl on a persistent node", payload: wire.EncodeRequest(7, &wire.CreateRequest{Op: wire.OpCreateTTL,
+			Path: "/n", ACL: openACL(), TTL: 1000})[4:], want: wire.ErrBadArguments, newZxid: true},
+		{name: "top-level check", payload: wire.EncodeRequest(7, &wire.CheckVersionRequest{Path: "/a", Version: 0})[4:],
+			want: wire.ErrUnimplemented},
+		{name: "exists with a NUL in the path", payload: wire.EncodeRequest(7, &wire.ExistsRequest{Path: "/a\x00b"})[4:],
+			want: wire.ErrBadArguments},
+		{name: "delete /zookeeper", payload: wire.EncodeRequest(7, &wire.DeleteRequest{Path: "/zookeeper", Version: -1})[4:],
+			want: wire.ErrBadArguments, newZxid: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newTestHost(t, Config{TickTime: 2000, ExtendedTypes: true})
+			h.connect(1)
+			h.send(1, 1, &wire.CreateRequest{Path: "/a", Data: []byte("x"), ACL: openACL()})
+			h.reply(1, wire.OpCreate)
+			digest, zxid := h.p.Digest()
+
+			h.raw(1, tt.payload)
+			h.drive()
+
+			d2, z2 := h.p.Digest()
+			require.Equal(t, digest, d2, "a malformed request changed the tree")
+			if tt.newZxid {
+				require.Equal(t, zxid+1, z2, "the failure is an error transaction")
+			} else {
+				require.Equal(t, zxid, z2)
+			}
+			switch tt.outcome {
+			case closeSilently:
+				require.True(t, h.closed[1])
+				require.Empty(t, h.frames[1])
+				return
+			case replyThenClose:
+				require.True(t, h.closed[1])
+			default:
+				require.False(t, h.closed[1])
+			}
+			hdr, err := wire.DecodeReplyHeader(h.take(1))
+			require.NoError(t, err)
+			require.Equal(t, int32(7), hdr.Xid)
+			require.Equal(t, tt.want, hdr.Err)
+			require.Empty(t, h.frames[1], "error replies are header-only and alone")
+			if tt.outcome == replyKeepOpen {
+				h.send(1, 8, &wire.GetDataRequest{Path: "/a"})
+				hdr, resp := h.reply(1, wire.OpGetData)
+				require.Equal(t, wire.ErrOK, hdr.Err, "the connection still serves requests")
+				require.Equal(t, "x", string(resp.(*wire.GetDataResponse).Data))
+			}
+		})
+	}
+}
+
+func TestMalformedConnectRequests(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+	}{
+		{name: "garbage", payload: []byte{1, 2, 3}},
+		{name: "client has seen a newer zxid", payload: wire.EncodeConnectRequest(&wire.ConnectRequest{
+			LastZxidSeen: 1 << 40, TimeOut: 30000, Passwd: make([]byte, 16)})[4:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newTestHost(t, Config{TickTime: 2000})
+			digest, _ := h.p.Digest()
+			h.p.Connect(1, "127.0.0.1")
+			h.raw(1, tt.payload)
+			h.drive()
+			require.True(t, h.closed[1])
+			require.Empty(t, h.frames[1])
+			require.Zero(t, h.p.Status().Sessions)
+			d2, _ := h.p.Digest()
+			require.Equal(t, digest, d2)
+		})
+	}
 }
