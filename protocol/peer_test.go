@@ -234,9 +234,9 @@ func truncated(xid int32, req wire.Request, cut int) []byte {
 
 func TestMalformedRequests(t *testing.T) {
 	const (
-		replyKeepOpen = iota // header-only error reply, the connection stays usable
-		replyThenClose       // error reply, then the server closes
-		closeSilently        // closed without a reply
+		replyKeepOpen  = iota // header-only error reply, the connection stays usable
+		replyThenClose        // error reply, then the server closes
+		closeSilently         // closed without a reply
 	)
 	tests := []struct {
 		name    string
