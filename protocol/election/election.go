@@ -143,6 +143,17 @@ func (e *Election) initialVote() Vote {
 	return Vote{Leader: e.cfg.ID, Zxid: e.myZxid, PeerEpoch: e.myEp}
 }
 
+// UpdatePeerEpoch records the epoch the decided leader established (QuorumPeer
+// updateElectionVote, ZOOKEEPER-1732). The host calls it when ZAB reaches broadcast, so
+// that every member of the ensemble reports the same vote to servers that join later;
+// otherwise members that decided in different rounds could report different peerEpochs
+// and a newcomer would never see a quorum agree.
+func (e *Election) UpdatePeerEpoch(epoch int64) {
+	if e.state != Looking {
+		e.current.PeerEpoch = epoch
+	}
+}
+
 // Tick advances the local clock to now: resend the vote after a silent wait (with
 // backoff) and decide once a finalize wait has passed.
 func (e *Election) Tick(now int64) {

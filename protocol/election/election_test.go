@@ -353,3 +353,39 @@ func TestSettledServerAnswersLooking(t *testing.T) {
 		t.Fatalf("observer reply %+v", rd.Messages)
 	}
 }
+
+// TestJoinNeedsOneReportedEpoch: a newcomer joins once a quorum reports the same
+// leader and peerEpoch, whatever rounds they decided in; UpdatePeerEpoch is what makes
+// members that decided in different rounds report the same epoch.
+func TestJoinNeedsOneReportedEpoch(t *testing.T) {
+	q := NewMajority(1, 2, 3, 4, 5)
+	settled := func(id int64, round, peerEpoch int64) *Election {
+		e, _ := New(Config{ID: id, Quorum: q})
+		e.state = Following
+		if id == 3 {
+			e.state = Leading
+		}
+		e.round = round
+		e.current = Vote{Leader: 3, Zxid: 0x400000001, ElectionEpoch: round, PeerEpoch: peerEpoch, State: e.state}
+		return e
+	}
+	for _, update := range []bool{false, true} {
+		members := []*Election{settled(1, 6, 6), settled(2, 2, 4), settled(3, 6, 4)}
+		if update {
+			for _, m := range members {
+				m.UpdatePeerEpoch(7)
+			}
+		}
+		newcomer, _ := New(Config{ID: 5, Quorum: q})
+		newcomer.Start(0x700000002, 7)
+		for _, m := range members {
+			m.Step(5, newcomer.notification(newcomer.Proposal(), Looking))
+			for _, msg := range m.Ready().Messages {
+				newcomer.Step(m.cfg.ID, msg.Notification)
+			}
+		}
+		if joined := newcomer.State() == Following; joined != update {
+			t.Fatalf("update=%v: newcomer state %v", update, newcomer.State())
+		}
+	}
+}

@@ -12,7 +12,9 @@
 //
 // A Node starts in RoleLooking. The host runs leader election (package election) with
 // LastZxid and CurrentEpoch as this server's vote, then calls Lead, Follow or Observe.
-// Whenever Ready reports a Status with RoleLooking (lost quorum, leader silent, zxid
+// When Ready reports a Status in PhaseBroadcast, the host passes its Epoch to
+// election.Election.UpdatePeerEpoch so that the whole ensemble answers newcomers with
+// one vote. Whenever Ready reports a Status with RoleLooking (lost quorum, leader silent, zxid
 // counter exhausted, a learner ahead of the leader, a broken packet stream), the host
 // starts a new election round.
 //
@@ -29,8 +31,8 @@
 // event loop) as follows:
 //
 //  1. Feed inputs: Tick(now) with the local clock, Step(from, packet) for each packet
-//     received, and Propose (leader), Forward (learner) or Sync (leader) for client
-//     work. Then, if HasReady, take rd := Ready().
+//     received, and Propose, Sync and AnswerRevalidate (leader) or Forward and
+//     Revalidate (learner) for client work. Then, if HasReady, take rd := Ready().
 //
 //  2. Send every message of rd.Messages whose AfterPersist is false, in order. (The
 //     leader's PROPOSALs, for instance, may go out before its own fsync.)
@@ -47,7 +49,8 @@
 //
 //  5. Apply rd.CommittedEntries to the state machine, in order (after rd.Snapshot when
 //     both are present). Hand rd.Requests to the leader's request pipeline, record
-//     rd.SessionReports, complete rd.Syncs pending syncs in order.
+//     rd.SessionReports, answer (leader) or deliver (learner) rd.Revalidations, and
+//     complete rd.Syncs pending syncs in order.
 //
 //  6. Call Advance. Only then does the leader count its own ACKs and its own NEWLEADER
 //     acknowledgement, so its durability is never assumed early.

@@ -235,6 +235,9 @@ func (w *world) process(s *server) {
 				w.resetConnections(s.id)
 				s.el.Start(s.zn.LastZxid(), s.zn.CurrentEpoch())
 			}
+			if st.Phase == PhaseBroadcast {
+				s.el.UpdatePeerEpoch(st.Epoch)
+			}
 			if st.Role == RoleLeader && st.Phase == PhaseBroadcast {
 				if other, ok := w.epochLeader[st.Epoch]; ok && other != s.id {
 					w.t.Fatalf("epoch %d established by both %d and %d", st.Epoch, other, s.id)

@@ -127,6 +127,13 @@ func (n *Node) stepLeader(from int64, p Packet) error {
 			n.reports = append(n.reports, SessionReport{From: from, Data: p.Data})
 		}
 		return nil
+	case TypeRevalidate:
+		if h.stage != stageUpToDate || len(p.Data) != 12 {
+			return detail(ErrUnexpected, "REVALIDATE before UPTODATE or malformed")
+		}
+		n.revals = append(n.revals, Revalidation{From: from, SessionID: int64(binary.BigEndian.Uint64(p.Data)),
+			Timeout: int32(binary.BigEndian.Uint32(p.Data[8:]))})
+		return nil
 	case TypeRequest:
 		if h.stage != stageUpToDate || len(p.Data) < 8 {
 			return detail(ErrUnexpected, "REQUEST before UPTODATE or without session id")
@@ -427,6 +434,22 @@ func (n *Node) tryCommit() {
 		}
 	}
 	n.answerSyncs()
+}
+
+// AnswerRevalidate answers a learner's REVALIDATE for sessionID.
+func (n *Node) AnswerRevalidate(to, sessionID int64, valid bool) error {
+	if n.role != RoleLeader {
+		return ErrNotLeader
+	}
+	if h := n.ld.handlers[to]; h == nil || h.stage != stageUpToDate {
+		return detail(ErrNotReady, "learner "+strconv.FormatInt(to, 10)+" is not synced")
+	}
+	b := 0
+	if valid {
+		b = 1
+	}
+	n.send(to, Packet{Type: TypeRevalidate, Zxid: -1, Data: append(int64Data(sessionID), byte(b))}, false)
+	return nil
 }
 
 // Sync asks for a sync answer to learner to (or to the leader itself) once every

@@ -1,6 +1,9 @@
 package zab
 
-import "strconv"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 type learnerState struct {
 	observer     bool
@@ -42,6 +45,20 @@ func (n *Node) Forward(sessionID int64, req []byte) error {
 	}
 	data := appendInt64(make([]byte, 0, 8+len(req)), sessionID)
 	n.send(n.leader, Packet{Type: TypeRequest, Zxid: -1, Data: append(data, req...)}, false)
+	return nil
+}
+
+// Revalidate asks the leader whether a session a client brought to this learner is
+// still valid; the answer arrives in Ready.Revalidations.
+func (n *Node) Revalidate(sessionID int64, timeout int32) error {
+	if n.lr == nil {
+		return ErrNotFollowing
+	}
+	if !n.lr.upToDate {
+		return ErrNotReady
+	}
+	data := appendInt32(int64Data(sessionID), timeout)
+	n.send(n.leader, Packet{Type: TypeRevalidate, Zxid: -1, Data: data}, false)
 	return nil
 }
 
@@ -112,6 +129,12 @@ func (n *Node) stepLearner(p Packet) error {
 		return nil
 	case TypeSync:
 		n.syncs++
+		return nil
+	case TypeRevalidate:
+		if len(p.Data) != 9 {
+			return n.drop(ErrBadPacket, "REVALIDATE answer")
+		}
+		n.revals = append(n.revals, Revalidation{From: n.leader, SessionID: int64(binary.BigEndian.Uint64(p.Data)), Valid: p.Data[8] != 0})
 		return nil
 	}
 	return n.drop(ErrUnexpected, p.Type.String()+" at learner")

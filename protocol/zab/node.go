@@ -41,6 +41,7 @@ type Node struct {
 	marked     map[int64]bool // peers with an AfterPersist message in msgs
 	requests   []Request
 	reports    []SessionReport
+	revals     []Revalidation
 	syncs      int
 
 	// What the last Ready asked to persist, acknowledged by Advance.
@@ -194,7 +195,7 @@ func (n *Node) Step(from int64, p Packet) error {
 // HasReady reports whether Ready has anything to hand out.
 func (n *Node) HasReady() bool {
 	return n.status != nil || n.snapshot != nil || n.truncate || len(n.entries) > 0 || n.hardDirty ||
-		len(n.msgs) > 0 || n.applicable() > n.applying || len(n.requests) > 0 || len(n.reports) > 0 || n.syncs > 0
+		len(n.msgs) > 0 || n.applicable() > n.applying || len(n.requests) > 0 || len(n.reports) > 0 || len(n.revals) > 0 || n.syncs > 0
 }
 
 // applicable is the highest zxid that may be applied now.
@@ -218,7 +219,7 @@ func (n *Node) Ready() Ready {
 		Requests:   n.requests,
 		Syncs:      n.syncs,
 	}
-	rd.SessionReports = n.reports
+	rd.SessionReports, rd.Revalidations = n.reports, n.revals
 	if n.hardDirty {
 		h := n.hard
 		rd.HardState = &h
@@ -230,7 +231,7 @@ func (n *Node) Ready() Ready {
 	}
 	n.readyLast, n.readyHardSeq, n.readyApplied = n.log.last(), n.hardSeq, n.applying
 	n.status, n.snapshot, n.truncate, n.truncateTo, n.entries, n.hardDirty = nil, nil, false, 0, nil, false
-	n.msgs, n.requests, n.reports, n.syncs = nil, nil, nil, 0
+	n.msgs, n.requests, n.reports, n.revals, n.syncs = nil, nil, nil, nil, 0
 	clear(n.marked)
 	return rd
 }

@@ -393,6 +393,37 @@ func TestForwardSyncAndSessionReports(t *testing.T) {
 	}
 }
 
+func TestRevalidate(t *testing.T) {
+	p := newPair(t, nil, nil)
+	p.settle()
+	l, f := p.nodes[2], p.nodes[1]
+	if err := f.Revalidate(0x77, 4000); err != nil {
+		t.Fatal(err)
+	}
+	p.ready(1)
+	f.Advance()
+	_ = l.Step(1, p.inbox[2][0])
+	p.inbox[2] = nil
+	rd := l.Ready()
+	l.Advance()
+	if len(rd.Revalidations) != 1 || rd.Revalidations[0] != (Revalidation{From: 1, SessionID: 0x77, Timeout: 4000}) {
+		t.Fatalf("leader got %+v", rd.Revalidations)
+	}
+	if err := l.AnswerRevalidate(1, 0x77, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AnswerRevalidate(3, 0x77, true); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("unknown learner: %v", err)
+	}
+	p.ready(2)
+	l.Advance()
+	_ = f.Step(2, p.inbox[1][0])
+	p.inbox[1] = nil
+	if rd := f.Ready(); len(rd.Revalidations) != 1 || rd.Revalidations[0] != (Revalidation{From: 2, SessionID: 0x77, Valid: true}) {
+		t.Fatalf("learner got %+v", rd.Revalidations)
+	}
+}
+
 func TestAPIErrors(t *testing.T) {
 	n := newTestNode(t, 1, State{}, nil)
 	if _, err := n.Propose(nil); !errors.Is(err, ErrNotLeader) {

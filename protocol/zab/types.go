@@ -100,6 +100,16 @@ type SessionReport struct {
 	Data []byte // opaque session activity, as returned by StateMachine.TouchedSessions
 }
 
+// Revalidation is a session revalidation (REVALIDATE). On the leader it is a
+// learner's question (From, SessionID, Timeout), answered with AnswerRevalidate; on a
+// learner it is the leader's answer (SessionID, Valid).
+type Revalidation struct {
+	From      int64
+	SessionID int64
+	Timeout   int32
+	Valid     bool
+}
+
 // Ready holds the outputs accumulated since the last call to Ready. See the package
 // documentation for the order in which the host must act on them.
 type Ready struct {
@@ -127,6 +137,8 @@ type Ready struct {
 	Requests []Request
 	// SessionReports are learners' PING replies (leader only).
 	SessionReports []SessionReport
+	// Revalidations are REVALIDATE questions (leader) or answers (learner).
+	Revalidations []Revalidation
 	// Syncs counts sync requests completed, in the order they were made: on a learner,
 	// SYNC packets from the leader; on the leader, its own Sync(ID) calls.
 	Syncs int

@@ -171,6 +171,45 @@ func TestCounterRolloverForcesNewEpoch(t *testing.T) {
 	}
 }
 
+// chaos runs one seeded world through rounds of 500 steps with loss, crashes and a
+// fresh random partition each round, then heals it and requires convergence.
+func chaos(t *testing.T, seed uint64, rounds int) *world {
+	t.Helper()
+	shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}}[seed%4]
+	w := newWorld(t, seed, shape[0], shape[1], func(c *Config) {
+		c.CommitLogCount = 8
+		c.CounterBits = 5
+	})
+	w.writeRate, w.drop, w.crashRate, w.crashPoint = 0.02, 0.005, 0.002, 0.003
+	for range rounds {
+		w.run(500)
+		clear(w.group)
+		for _, id := range w.ids {
+			if w.rng.IntN(3) == 0 {
+				w.group[id] = 1
+			}
+		}
+	}
+	w.heal()
+	w.writeRate = 0
+	w.pending = nil
+	w.runUntil("convergence after heal", w.stable, 400000)
+	w.checkNothingLost()
+	if len(w.epochLeader) == 0 {
+		t.Fatal("no leader was ever established")
+	}
+	return w
+}
+
+// FuzzChaos explores seeds: `go test -fuzz FuzzChaos` runs a world per seed.
+func FuzzChaos(f *testing.F) {
+	f.Add(uint64(1))
+	f.Add(uint64(0xdeadbeef))
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		chaos(t, seed, 10)
+	})
+}
+
 var chaosSeeds = flag.Uint64("zab.seeds", 30, "number of TestChaos seeds")
 
 // TestChaos runs seeded worlds with loss, partitions and crashes inside the driver loop,
@@ -185,30 +224,8 @@ func TestChaos(t *testing.T) {
 	modes := map[PacketType]int{}
 	var crashes, elections, commits int
 	for seed := uint64(1); seed <= seeds; seed++ {
-		shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}}[seed%4]
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
-			w := newWorld(t, seed, shape[0], shape[1], func(c *Config) {
-				c.CommitLogCount = 8
-				c.CounterBits = 5
-			})
-			w.writeRate, w.drop, w.crashRate, w.crashPoint = 0.02, 0.005, 0.002, 0.003
-			for range 40 {
-				w.run(500)
-				clear(w.group)
-				for _, id := range w.ids {
-					if w.rng.IntN(3) == 0 {
-						w.group[id] = 1
-					}
-				}
-			}
-			w.heal()
-			w.writeRate = 0
-			w.pending = nil
-			w.runUntil("convergence after heal", w.stable, 400000)
-			w.checkNothingLost()
-			if len(w.epochLeader) == 0 {
-				t.Fatal("no leader was ever established")
-			}
+			w := chaos(t, seed, 40)
 			for _, ms := range w.syncs {
 				for _, m := range ms {
 					modes[m]++
