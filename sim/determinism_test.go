@@ -335,3 +335,43 @@ func FuzzChaosSeed(f *testing.F) {
 		}
 	})
 }
+
+// Drawing from the workload and nemesis streams must not move the network's, disks',
+// clocks' or processes' draws.
+func TestStreamsAreIndependent(t *testing.T) {
+	run := func(extra int) string {
+		w, err := New(Options{Seed: 77, Network: NetworkOptions{Link: LinkOptions{Latency: Latency{Mean: 5 * ms}}},
+			Disk: DiskOptions{SyncLatency: Latency{Mean: ms}}, Clock: ClockOptions{MaxOffset: time.Second, MaxDriftPPM: 100}})
+		must(t, err)
+		for range extra {
+			w.Rand(StreamWorkload).Uint64()
+			w.Rand(StreamNemesis).Uint64()
+		}
+		stats := &chaosStats{}
+		for range 3 {
+			_, err := w.AddNode(KindServer, func(NodeID) Process { return &chatter{stats: stats} })
+			must(t, err)
+		}
+		w.After(time.Second, func() {
+			for range extra {
+				w.Rand(StreamWorkload).IntN(10)
+			}
+		})
+		w.RunFor(3 * time.Second)
+		if stats.delivered == 0 {
+			t.Fatal("no traffic")
+		}
+		return w.TraceHash()
+	}
+	if run(0) != run(1000) {
+		t.Fatal("workload and nemesis draws changed the rest of the world")
+	}
+}
+
+func TestSeedAboveInt64Traces(t *testing.T) {
+	w, err := New(Options{Seed: 1<<64 - 1, KeepTrace: true})
+	must(t, err)
+	if got := w.TraceText(); got != "0 world seed=18446744073709551615\n" {
+		t.Fatalf("trace %q", got)
+	}
+}

@@ -44,6 +44,13 @@ func (t *trace) int(key string, v int64) {
 	t.line = strconv.AppendInt(t.line, v, 10)
 }
 
+func (t *trace) uint(key string, v uint64) {
+	t.line = append(t.line, ' ')
+	t.line = append(t.line, key...)
+	t.line = append(t.line, '=')
+	t.line = strconv.AppendUint(t.line, v, 10)
+}
+
 func (t *trace) hex(key string, v uint64) {
 	t.line = append(t.line, ' ')
 	t.line = append(t.line, key...)

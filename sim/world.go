@@ -41,7 +41,7 @@ func New(opts Options) (*World, error) {
 	}
 	w.net.init(w)
 	w.trace.begin(0, "world")
-	w.trace.int("seed", int64(opts.Seed))
+	w.trace.uint("seed", opts.Seed)
 	w.trace.end()
 	return w, nil
 }
