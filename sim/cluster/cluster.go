@@ -1,0 +1,189 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/sim"
+	"github.com/zksim/zksim/sim/zkclient"
+)
+
+// ErrConfig reports an invalid cluster configuration.
+var ErrConfig = errors.New("cluster: invalid config")
+
+// Config describes a cluster: its servers, its clients and their settings.
+type Config struct {
+	// Servers is the number of server nodes. Only a standalone server (1) exists until
+	// the quorum Peer is integrated.
+	Servers int
+	// Clients is the number of simulated client nodes.
+	Clients int
+	// Peer configures every server's Peer (tickTime, session timeout bounds, snapCount…);
+	// ServerID is filled in per server.
+	Peer protocol.Config
+	// TickInterval is how often servers tick their Peer (default TickTime/2).
+	TickInterval time.Duration
+	// MaxFrame bounds client frames on both sides (default wire.MaxBuffer).
+	MaxFrame int
+	// SessionTimeout is what clients ask for (default 10s).
+	SessionTimeout time.Duration
+	// OnExpiry is the clients' policy when their session expires.
+	OnExpiry zkclient.ExpiryPolicy
+	// Workload builds the workload of client i (0-based) for each incarnation of its
+	// node; nil leaves clients idle.
+	Workload func(i int) zkclient.Workload
+}
+
+// Cluster is a set of servers and clients in one world, with what they recorded.
+type Cluster struct {
+	w       *sim.World
+	cfg     Config
+	servers []sim.NodeID
+	clients []sim.NodeID
+	records map[sim.NodeID]*NodeRecord
+	rec     *zkclient.Recorder
+	crash   *CrashPoints
+}
+
+// New adds the cluster's nodes to w: servers first, then clients.
+func New(w *sim.World, cfg Config) (*Cluster, error) {
+	if cfg.Servers != 1 {
+		return nil, fmt.Errorf("%w: %d servers (only a standalone server is supported)", ErrConfig, cfg.Servers)
+	}
+	if cfg.Clients < 0 {
+		return nil, fmt.Errorf("%w: %d clients", ErrConfig, cfg.Clients)
+	}
+	now := func() int64 { return int64(w.Now()) }
+	c := &Cluster{
+		w:       w,
+		cfg:     cfg,
+		records: map[sim.NodeID]*NodeRecord{},
+		rec:     zkclient.NewRecorder(now),
+		crash:   NewCrashPoints(),
+	}
+	for i := range cfg.Servers {
+		pc := cfg.Peer
+		pc.ServerID = int64(i + 1)
+		var id sim.NodeID
+		rec := &NodeRecord{now: now}
+		id, err := w.AddNode(sim.KindServer, func(n sim.NodeID) sim.Process {
+			return NewHost(HostConfig{
+				Peer:         pc,
+				TickInterval: cfg.TickInterval,
+				MaxFrame:     cfg.MaxFrame,
+				Record:       rec,
+				CrashPoints:  c.crash,
+				Halt:         func() { _ = w.Crash(n) },
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		rec.node = int(id)
+		c.records[id] = rec
+		c.servers = append(c.servers, id)
+	}
+	for i := range cfg.Clients {
+		id, err := w.AddNode(sim.KindClient, func(n sim.NodeID) sim.Process {
+			var wl zkclient.Workload
+			if cfg.Workload != nil {
+				wl = cfg.Workload(i)
+			}
+			return zkclient.New(zkclient.Config{
+				ID:             i,
+				Servers:        c.servers,
+				SessionTimeout: cfg.SessionTimeout,
+				OnExpiry:       cfg.OnExpiry,
+				MaxFrame:       cfg.MaxFrame,
+				Recorder:       c.rec,
+				Workload:       wl,
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.clients = append(c.clients, id)
+	}
+	return c, nil
+}
+
+// World is the world the cluster lives in.
+func (c *Cluster) World() *sim.World { return c.w }
+
+// Servers lists the server nodes.
+func (c *Cluster) Servers() []sim.NodeID { return append([]sim.NodeID(nil), c.servers...) }
+
+// Clients lists the client nodes; client i of the history is Clients()[i].
+func (c *Cluster) Clients() []sim.NodeID { return append([]sim.NodeID(nil), c.clients...) }
+
+// CrashPoints is where a nemesis arms named crash points on servers.
+func (c *Cluster) CrashPoints() *CrashPoints { return c.crash }
+
+// Recorder is the clients' shared history recorder.
+func (c *Cluster) Recorder() *zkclient.Recorder { return c.rec }
+
+// History is the clients' history so far.
+func (c *Cluster) History() checker.History { return c.rec.History() }
+
+// Host returns the server's current host (nil while crashed).
+func (c *Cluster) Host(id sim.NodeID) *Host {
+	p, err := c.w.Process(id)
+	if err != nil {
+		return nil
+	}
+	h, _ := p.(*Host)
+	return h
+}
+
+// Client returns the client node's current process (nil while crashed).
+func (c *Cluster) Client(id sim.NodeID) *zkclient.Client {
+	p, err := c.w.Process(id)
+	if err != nil {
+		return nil
+	}
+	cl, _ := p.(*zkclient.Client)
+	return cl
+}
+
+// NodeStatus is a server's state for checkers and traces.
+type NodeStatus struct {
+	Node   sim.NodeID
+	State  sim.NodeState
+	Serves bool   // up, recovered and not halted
+	Mode   string // the Peer's role ("standalone"), empty when not serving
+	Zxid   int64
+	Digest uint64
+}
+
+// Status reports a server's state.
+func (c *Cluster) Status(id sim.NodeID) NodeStatus {
+	st := NodeStatus{Node: id}
+	st.State, _ = c.w.State(id)
+	if h := c.Host(id); h != nil && h.peer != nil && !h.halted {
+		ps := h.peer.Status()
+		st.Serves, st.Mode, st.Zxid, st.Digest = true, ps.Mode, ps.LastZxid, ps.Digest
+	}
+	return st
+}
+
+// Faults returns the faults a server stopped on.
+func (c *Cluster) Faults(id sim.NodeID) []Fault {
+	if r := c.records[id]; r != nil {
+		return r.Faults()
+	}
+	return nil
+}
+
+// NodeLogs returns every server's own log, for checker.Check. Serving nodes end with
+// their final state.
+func (c *Cluster) NodeLogs() []checker.NodeLog {
+	out := make([]checker.NodeLog, 0, len(c.servers))
+	for _, id := range c.servers {
+		st := c.Status(id)
+		out = append(out, c.records[id].Log(st.Serves, st.Digest, st.Zxid))
+	}
+	return out
+}

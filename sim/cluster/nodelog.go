@@ -1,0 +1,80 @@
+package cluster
+
+import (
+	"hash/fnv"
+	"slices"
+
+	"github.com/zksim/zksim/checker"
+)
+
+// NodeRecord is what a server recorded about its own storage and state machine over
+// every incarnation: the checker.NodeLog the ZAB-invariant checker reads, plus the
+// faults that stopped it. It lives outside the process, so it survives crashes.
+type NodeRecord struct {
+	node       int
+	now        func() int64
+	events     []checker.NodeEvent
+	faults     []Fault
+	lastLogged int64
+	restarts   int
+}
+
+// Fault is a reason a node stopped on its own: a failed fsync, storage it refused to
+// recover from, an armed crash point.
+type Fault struct {
+	Time   int64
+	Reason string
+}
+
+func (r *NodeRecord) add(ev checker.NodeEvent) {
+	ev.Time = r.now()
+	r.events = append(r.events, ev)
+}
+
+func (r *NodeRecord) logged(zxid int64, payload []byte) {
+	r.add(checker.NodeEvent{Kind: checker.NodeLogged, Zxid: zxid, Digest: TxnHash(payload)})
+	r.lastLogged = zxid
+}
+
+func (r *NodeRecord) committed(zxid int64) {
+	r.add(checker.NodeEvent{Kind: checker.NodeCommitted, Zxid: zxid})
+}
+
+// recovered notes a restart from storage that holds transactions up to lastZxid: what
+// was logged above it (an unsynced tail) is gone.
+func (r *NodeRecord) recovered(lastZxid int64) {
+	if r.restarts > 0 || len(r.events) > 0 {
+		r.add(checker.NodeEvent{Kind: checker.NodeRestarted})
+	}
+	r.restarts++
+	if r.lastLogged > lastZxid {
+		r.add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: lastZxid})
+	}
+	r.lastLogged = lastZxid
+}
+
+func (r *NodeRecord) fault(reason string) {
+	r.faults = append(r.faults, Fault{Time: r.now(), Reason: reason})
+}
+
+// Faults returns the faults that stopped the node, oldest first.
+func (r *NodeRecord) Faults() []Fault { return slices.Clone(r.faults) }
+
+// Log returns the node's events as a checker.NodeLog. When live, the final state
+// (digest and last zxid) is appended, as the convergence check expects at the end of a
+// run.
+func (r *NodeRecord) Log(live bool, digest uint64, lastZxid int64) checker.NodeLog {
+	l := checker.NodeLog{Node: r.node, Live: live, Events: slices.Clone(r.events)}
+	if live {
+		l.Events = append(l.Events, checker.NodeEvent{Kind: checker.NodeFinal, Time: r.now(), Zxid: lastZxid, Digest: digest})
+	}
+	return l
+}
+
+// TxnHash is the digest of one logged transaction that node logs carry: FNV-1a over its
+// encoding, so two nodes holding different transactions at one zxid differ.
+func TxnHash(payload []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(payload)
+	return h.Sum64()
+}
