@@ -38,6 +38,9 @@ type Files struct {
 	// badSnapshots are snapshots recovery found damaged; autopurge never counts them
 	// as kept copies.
 	badSnapshots map[string]bool
+
+	// fsync makes a log file durable; tests replace it to simulate a failing disk.
+	fsync func(*os.File) error
 }
 
 // OpenFiles creates (if needed) the version-2 directories under dataDir and dataLogDir.
@@ -50,6 +53,7 @@ func OpenFiles(dataDir, dataLogDir string) (*Files, error) {
 		snapDir:      filepath.Join(dataDir, versionDir),
 		logDir:       filepath.Join(dataLogDir, versionDir),
 		badSnapshots: map[string]bool{},
+		fsync:        (*os.File).Sync,
 	}
 	for _, d := range []string{f.snapDir, f.logDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -194,7 +198,7 @@ func (f *Files) Append(recs []storage.Record, sync bool) error {
 	}
 	f.curSize += int64(len(buf))
 	if sync {
-		if err := f.cur.Sync(); err != nil {
+		if err := f.fsync(f.cur); err != nil {
 			return fmt.Errorf("%w: fsync %s: %w", ErrDisk, f.curName, err)
 		}
 	}

@@ -13,14 +13,15 @@ import (
 // given zoo.cfg lines (tickTime=2000 unless they say otherwise); it stops at cleanup.
 func newTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) *Server {
 	t.Helper()
-	srv, err := tryTestServer(t, dir, cfgLines, opts...)
+	srv, _, err := tryTestServer(t, dir, cfgLines, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv
 }
 
-func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (*Server, error) {
+// tryTestServer is newTestServer that returns New's error, and Run's result on a channel.
+func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (*Server, <-chan error, error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -43,14 +44,19 @@ func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (
 	srv, err := New(cfg, o)
 	if err != nil {
 		ln.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
+	result := make(chan error, 1)
+	go func() {
+		err := srv.Run(ctx)
+		done <- err
+		result <- err
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 	})
-	return srv, nil
+	return srv, result, nil
 }

@@ -51,7 +51,8 @@ type Options struct {
 	// falls further behind is disconnected. 0 means 4096.
 	WriteQueue int
 
-	newCore func(protocol.Config, storage.RecoveredState, int64) (core, error)
+	newCore   func(protocol.Config, storage.RecoveredState, int64) (core, error)
+	openFiles func(*Files)
 }
 
 // Server is a standalone ZooKeeper server: a client port, durable files and the
@@ -112,6 +113,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	files, err := OpenFiles(cfg.DataDir, cfg.DataLogDir)
 	if err != nil {
 		return nil, err
+	}
+	if opts.openFiles != nil {
+		opts.openFiles(files)
 	}
 	rec, err := files.Recover()
 	if err != nil {

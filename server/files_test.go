@@ -1,0 +1,263 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zksim/zksim/protocol/storage"
+)
+
+func records(from, to int64) []storage.Record {
+	var out []storage.Record
+	for z := from; z <= to; z++ {
+		out = append(out, storage.Record{Zxid: z, Payload: []byte(strings.Repeat("p", int(z)))})
+	}
+	return out
+}
+
+// freshFiles opens empty files and writes the initial snapshot, as a new node does.
+func freshFiles(t *testing.T, dataDir, logDir string) *Files {
+	t.Helper()
+	f, err := OpenFiles(dataDir, logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.Recover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.HasSnapshot {
+		t.Fatal("fresh directory has a snapshot")
+	}
+	if err := f.WriteSnapshot(0, []byte("empty tree")); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func reopen(t *testing.T, dataDir, logDir string) (*Files, storage.RecoveredState, error) {
+	t.Helper()
+	f, err := OpenFiles(dataDir, logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.Recover()
+	t.Cleanup(func() { f.Close() })
+	return f, rec, err
+}
+
+func zxids(recs []storage.Record) []int64 {
+	var out []int64
+	for _, r := range recs {
+		out = append(out, r.Zxid)
+	}
+	return out
+}
+
+func TestFilesAppendRecover(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	if err := f.Append(records(1, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Append(records(4, 5), true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	f2, rec, err := reopen(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.HasSnapshot || rec.SnapshotZxid != 0 || !slices.Equal(zxids(rec.Records), []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("recovered snapshot %v@%d records %v", rec.HasSnapshot, rec.SnapshotZxid, zxids(rec.Records))
+	}
+	// Appending continues the same log after a restart.
+	if err := f2.Append(records(6, 6), true); err != nil {
+		t.Fatal(err)
+	}
+	f2.Close()
+	_, rec, err = reopen(t, dir, "")
+	if err != nil || rec.LastZxid != 6 || len(rec.Records) != 6 {
+		t.Fatalf("after restart and append: %v, last %d, %d records", err, rec.LastZxid, len(rec.Records))
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, versionDir, "log.*"))
+	if len(logs) != 1 {
+		t.Errorf("logs %v, want one", logs)
+	}
+}
+
+func TestFilesTornTailIsTruncated(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	if err := f.Append(records(1, 4), true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	log := filepath.Join(dir, versionDir, storage.LogFileName(1))
+	full, _ := os.ReadFile(log)
+	// Tear the last record: keep only part of it, as a crash mid-write would.
+	if err := os.WriteFile(log, full[:len(full)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f2, rec, err := reopen(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(zxids(rec.Records), []int64{1, 2, 3}) {
+		t.Fatalf("records %v, want 1..3", zxids(rec.Records))
+	}
+	// The tail is cut on disk and the next record lands right after record 3.
+	if err := f2.Append(records(4, 4), true); err != nil {
+		t.Fatal(err)
+	}
+	f2.Close()
+	_, rec, err = reopen(t, dir, "")
+	if err != nil || !slices.Equal(zxids(rec.Records), []int64{1, 2, 3, 4}) {
+		t.Fatalf("after re-append: %v %v", err, zxids(rec.Records))
+	}
+}
+
+func TestFilesCorruptionIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	if err := f.Append(records(1, 4), true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	log := filepath.Join(dir, versionDir, storage.LogFileName(1))
+	data, _ := os.ReadFile(log)
+	// Flip a byte inside record 2's payload; records 3 and 4 stay valid after it.
+	data[storage.LogHeaderSize+storage.RecordHeaderSize+1+storage.RecordHeaderSize] ^= 0xff
+	if err := os.WriteFile(log, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := reopen(t, dir, "")
+	if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), storage.LogFileName(1)) {
+		t.Fatalf("err %v, want ErrCorrupt naming %s", err, storage.LogFileName(1))
+	}
+}
+
+func TestFilesSnapshotRollsTheLog(t *testing.T) {
+	dataDir, logDir := t.TempDir(), t.TempDir()
+	f := freshFiles(t, dataDir, logDir)
+	if err := f.Append(records(1, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WriteSnapshot(3, []byte("tree at 3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Append(records(4, 5), true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, want := range []string{
+		filepath.Join(logDir, versionDir, storage.LogFileName(1)),
+		filepath.Join(logDir, versionDir, storage.LogFileName(4)),
+		filepath.Join(dataDir, versionDir, storage.SnapshotFileName(3)),
+	} {
+		if _, err := os.Stat(want); err != nil {
+			t.Error(err)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dataDir, versionDir, "*.tmp")); len(m) > 0 {
+		t.Errorf("temporary files left: %v", m)
+	}
+	_, rec, err := reopen(t, dataDir, logDir)
+	if err != nil || rec.SnapshotZxid != 3 || string(rec.Snapshot) != "tree at 3" || !slices.Equal(zxids(rec.Records), []int64{4, 5}) {
+		t.Fatalf("recovered %v: snapshot %d %q records %v", err, rec.SnapshotZxid, rec.Snapshot, zxids(rec.Records))
+	}
+}
+
+func TestFilesPurgeKeepsRetainCount(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	next := int64(1)
+	for range 5 {
+		if err := f.Append(records(next, next+1), true); err != nil {
+			t.Fatal(err)
+		}
+		next += 2
+		if err := f.WriteSnapshot(next-1, []byte("tree")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Append(records(next, next), true); err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := f.Purge(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deleted) == 0 {
+		t.Fatal("nothing purged")
+	}
+	snaps, _ := filepath.Glob(filepath.Join(dir, versionDir, "snapshot.*"))
+	if len(snaps) != 3 {
+		t.Errorf("snapshots left %v, want 3", snaps)
+	}
+	f.Close()
+	_, rec, err := reopen(t, dir, "")
+	if err != nil || rec.LastZxid != next {
+		t.Fatalf("after purge: %v, last zxid %d, want %d", err, rec.LastZxid, next)
+	}
+}
+
+func TestWriteAtomicReplaces(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, storage.CurrentEpochFile)
+	for _, v := range []string{"1", "22"} {
+		if err := writeAtomic(p, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(p); string(got) != v {
+			t.Errorf("content %q, want %q", got, v)
+		}
+	}
+	if _, err := os.Stat(p + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary file left: %v", err)
+	}
+}
+
+// TestFailedFsyncStopsServing: when the log cannot be made durable, the write is never
+// acknowledged, every client is cut off, and Run returns ErrDisk.
+func TestFailedFsyncStopsServing(t *testing.T) {
+	var failing atomic.Bool
+	srv, result, err := tryTestServer(t, t.TempDir(), "", func(o *Options) {
+		o.openFiles = func(f *Files) {
+			f.fsync = func(file *os.File) error {
+				if failing.Load() {
+					return syscall.EIO
+				}
+				return file.Sync()
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, srv.Addr().String(), 10*time.Second)
+	must(c.Create("/before", nil, 0, open))(t)
+	failing.Store(true)
+	if _, err := c.Create("/after", nil, 0, open); err == nil {
+		t.Fatal("a write was acknowledged although its fsync failed")
+	}
+	select {
+	case err := <-result:
+		if !errors.Is(err, ErrDisk) || !errors.Is(err, syscall.EIO) {
+			t.Fatalf("Run returned %v, want ErrDisk wrapping EIO", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("server kept running after a failed fsync")
+	}
+	if _, err := net.DialTimeout("tcp", srv.Addr().String(), time.Second); err == nil {
+		t.Error("client port still open")
+	}
+}
