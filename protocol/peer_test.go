@@ -2,10 +2,12 @@ package protocol
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zksim/zksim/protocol/session"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
 )
@@ -353,4 +355,330 @@ func TestMalformedConnectRequests(t *testing.T) {
 			require.Equal(t, digest, d2)
 		})
 	}
+}
+
+// replyIndex is the position of conn's reply with xid in out, or -1.
+func replyIndex(t *testing.T, out []Output, c ConnID, xid int32) int {
+	t.Helper()
+	for i, o := range out {
+		if o.Conn != c || o.Frame == nil {
+			continue
+		}
+		hdr, err := wire.DecodeReplyHeader(o.Frame[4:])
+		require.NoError(t, err)
+		if hdr.Xid == xid {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestPipelinedRequestsAnsweredInOrder(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.connect(2)
+	h.send(2, 1, &wire.CreateRequest{Path: "/other", Data: []byte("o"), ACL: openACL()})
+	h.reply(2, wire.OpCreate)
+
+	const n = 10
+	xid := int32(0)
+	for i := range n {
+		path := fmt.Sprintf("/n%d", i)
+		h.raw(1, wire.EncodeRequest(xid+1, &wire.CreateRequest{Path: path, Data: []byte{byte('a' + i)}, ACL: openACL()})[4:])
+		h.raw(1, wire.EncodeRequest(xid+2, &wire.GetDataRequest{Path: path})[4:])
+		h.raw(1, wire.EncodeRequest(xid+3, &wire.SetDataRequest{Path: path, Data: []byte("z"), Version: 0})[4:])
+		xid += 3
+	}
+	// Another session's read does not wait for this session's writes.
+	h.raw(2, wire.EncodeRequest(2, &wire.GetDataRequest{Path: "/other"})[4:])
+
+	rd := h.p.Ready()
+	require.Len(t, rd.Records, 2*n, "every write is proposed at once")
+	require.True(t, rd.MustSync)
+	require.Equal(t, -1, replyIndex(t, rd.Out, 1, 2), "a read behind a write waits for it")
+	for _, o := range rd.Out {
+		require.NotEqual(t, ConnID(1), o.Conn, "nothing on conn 1 is answered before its first write is durable")
+	}
+	require.NotEqual(t, -1, replyIndex(t, rd.Out, 2, 2))
+	h.p.Advance()
+	h.drive()
+
+	require.Len(t, h.frames[1], 3*n)
+	for i := range 3 * n {
+		op := []wire.OpCode{wire.OpCreate, wire.OpGetData, wire.OpSetData}[i%3]
+		hdr, resp := h.reply(1, op)
+		require.Equal(t, int32(i+1), hdr.Xid, "replies come in request order")
+		require.Equal(t, wire.ErrOK, hdr.Err)
+		if op == wire.OpGetData {
+			got := resp.(*wire.GetDataResponse)
+			require.Equal(t, []byte{byte('a' + i/3)}, got.Data, "the read sees the create before it")
+			require.Zero(t, got.Stat.Version, "and not the setData after it")
+		}
+	}
+}
+
+func TestNotificationPrecedesReplyRevealingNewData(t *testing.T) {
+	// When conn 2's read is sent relative to conn 1's write.
+	for _, when := range []string{"before the write is logged", "while it is being logged", "after it is applied"} {
+		t.Run(when, func(t *testing.T) {
+			h := newTestHost(t, Config{TickTime: 2000})
+			h.connect(1)
+			h.connect(2)
+			h.send(1, 1, &wire.CreateRequest{Path: "/a", Data: []byte("x"), ACL: openACL()})
+			h.reply(1, wire.OpCreate)
+			h.send(2, 1, &wire.GetDataRequest{Path: "/a", Watch: true})
+			h.reply(2, wire.OpGetData)
+
+			read := func() { h.raw(2, wire.EncodeRequest(2, &wire.GetDataRequest{Path: "/a"})[4:]) }
+			h.raw(1, wire.EncodeRequest(2, &wire.SetDataRequest{Path: "/a", Data: []byte("y"), Version: -1})[4:])
+			var out []Output
+			switch when {
+			case "before the write is logged":
+				read()
+				rd := h.p.Ready()
+				out = append(out, rd.Out...)
+				h.p.Advance()
+			case "while it is being logged":
+				rd := h.p.Ready()
+				out = append(out, rd.Out...)
+				read()
+				h.p.Advance()
+			default:
+				rd := h.p.Ready()
+				out = append(out, rd.Out...)
+				h.p.Advance()
+				read()
+			}
+			for h.p.HasReady() {
+				rd := h.p.Ready()
+				out = append(out, rd.Out...)
+				h.p.Advance()
+			}
+			notified := false
+			sawReply := false
+			for _, o := range out {
+				if o.Conn != 2 {
+					continue
+				}
+				hdr, err := wire.DecodeReplyHeader(o.Frame[4:])
+				require.NoError(t, err)
+				if hdr.Xid == wire.XidNotification {
+					notified = true
+					continue
+				}
+				_, resp, err := wire.DecodeReply(o.Frame[4:], wire.OpGetData)
+				require.NoError(t, err)
+				sawReply = true
+				if string(resp.(*wire.GetDataResponse).Data) == "y" {
+					require.True(t, notified, "the reply shows the new data before the notification")
+				}
+			}
+			require.True(t, notified)
+			require.True(t, sawReply)
+		})
+	}
+}
+
+func TestSyncWaitsForEarlierProposals(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.connect(2)
+
+	// Nothing outstanding: answered without waiting for any log write.
+	h.raw(2, wire.EncodeRequest(1, &wire.SyncRequest{Path: "/"})[4:])
+	rd := h.p.Ready()
+	require.Empty(t, rd.Records)
+	require.NotEqual(t, -1, replyIndex(t, rd.Out, 2, 1))
+	h.p.Advance()
+
+	h.raw(1, wire.EncodeRequest(1, &wire.CreateRequest{Path: "/x", Data: []byte("1"), ACL: openACL()})[4:])
+	h.raw(2, wire.EncodeRequest(2, &wire.SyncRequest{Path: "/x"})[4:])
+	h.raw(2, wire.EncodeRequest(3, &wire.GetDataRequest{Path: "/x"})[4:])
+	rd = h.p.Ready()
+	require.Len(t, rd.Records, 1)
+	require.Equal(t, -1, replyIndex(t, rd.Out, 2, 2), "sync answered before the earlier write was applied")
+	require.Equal(t, -1, replyIndex(t, rd.Out, 2, 3))
+	createZxid := rd.Records[0].Zxid
+	h.p.Advance()
+	rd = h.p.Ready()
+	h.p.Advance()
+	iCreate, iSync, iRead := replyIndex(t, rd.Out, 1, 1), replyIndex(t, rd.Out, 2, 2), replyIndex(t, rd.Out, 2, 3)
+	require.NotEqual(t, -1, iCreate)
+	require.Less(t, iSync, iRead)
+	hdr, resp, err := wire.DecodeReply(rd.Out[iSync].Frame[4:], wire.OpSync)
+	require.NoError(t, err)
+	require.Equal(t, "/x", resp.(*wire.PathResponse).Path)
+	require.GreaterOrEqual(t, hdr.Zxid, createZxid)
+	_, resp, err = wire.DecodeReply(rd.Out[iRead].Frame[4:], wire.OpGetData)
+	require.NoError(t, err)
+	require.Equal(t, "1", string(resp.(*wire.GetDataResponse).Data), "a read after sync sees the write")
+}
+
+func TestACLEnforcedForEveryOp(t *testing.T) {
+	tests := []struct {
+		op   wire.Request
+		perm int32 // withheld on /n
+	}{
+		{op: &wire.CreateRequest{Path: "/n/d", ACL: openACL()}, perm: wire.PermCreate},
+		{op: &wire.CreateRequest{Op: wire.OpCreate2, Path: "/n/d", ACL: openACL()}, perm: wire.PermCreate},
+		{op: &wire.CreateRequest{Op: wire.OpCreateContainer, Path: "/n/d", ACL: openACL(), Flags: wire.ModeContainer}, perm: wire.PermCreate},
+		{op: &wire.CreateRequest{Op: wire.OpCreateTTL, Path: "/n/d", ACL: openACL(), Flags: wire.ModePersistentWithTTL, TTL: 100}, perm: wire.PermCreate},
+		{op: &wire.DeleteRequest{Path: "/n/c", Version: -1}, perm: wire.PermDelete},
+		{op: &wire.SetDataRequest{Path: "/n", Data: []byte("w"), Version: -1}, perm: wire.PermWrite},
+		{op: &wire.SetACLRequest{Path: "/n", ACL: openACL(), Version: -1}, perm: wire.PermAdmin},
+		{op: &wire.GetDataRequest{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.ExistsRequest{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.GetChildrenRequest{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.GetChildren2Request{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.GetAllChildrenNumberRequest{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.GetACLRequest{Path: "/n"}, perm: wire.PermRead | wire.PermAdmin},
+		{op: &wire.MultiRequest{Op: wire.OpMulti, Ops: []wire.Request{&wire.CheckVersionRequest{Path: "/n", Version: -1}}}, perm: wire.PermRead},
+		{op: &wire.MultiRequest{Op: wire.OpMulti, Ops: []wire.Request{&wire.SetDataRequest{Path: "/n", Version: -1}}}, perm: wire.PermWrite},
+		{op: &wire.MultiRequest{Op: wire.OpMultiRead, Ops: []wire.Request{&wire.GetDataRequest{Path: "/n"}}}, perm: wire.PermRead},
+		{op: &wire.MultiRequest{Op: wire.OpMultiRead, Ops: []wire.Request{&wire.GetChildrenRequest{Path: "/n"}}}, perm: wire.PermRead},
+	}
+	for _, tt := range tests {
+		op := tt.op.OpCode()
+		name := fmt.Sprintf("%s %T", wire.OpCode(op), tt.op)
+		if m, ok := tt.op.(*wire.MultiRequest); ok {
+			name = fmt.Sprintf("%s of %T", m.Op, m.Ops[0])
+		}
+		for _, withheld := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s withheld=%v", name, withheld), func(t *testing.T) {
+				h := newTestHost(t, Config{TickTime: 2000, ExtendedTypes: true})
+				h.connect(1)
+				h.send(1, 1, &wire.CreateRequest{Path: "/n", Data: []byte("d"), ACL: openACL()})
+				h.reply(1, wire.OpCreate)
+				h.send(1, 2, &wire.CreateRequest{Path: "/n/c", ACL: openACL()})
+				h.reply(1, wire.OpCreate)
+				perms := wire.PermAll
+				if withheld {
+					perms &^= tt.perm
+				}
+				h.send(1, 3, &wire.SetACLRequest{Path: "/n", ACL: []wire.ACL{{Perms: perms, ID: wire.Id{Scheme: "world", ID: "anyone"}}}, Version: -1})
+				hdr, _ := h.reply(1, wire.OpSetACL)
+				require.Equal(t, wire.ErrOK, hdr.Err)
+				digest, _ := h.p.Digest()
+
+				h.send(1, 4, tt.op)
+				hdr, resp := h.reply(1, tt.op.OpCode())
+				code := hdr.Err
+				if m, ok := resp.(*wire.MultiResponse); ok && code == wire.ErrOK {
+					require.Len(t, m.Results, 1)
+					code = m.Results[0].Err
+				}
+				if !withheld {
+					require.NotEqual(t, wire.ErrNoAuth, code)
+					return
+				}
+				require.Equal(t, wire.ErrNoAuth, code)
+				d2, _ := h.p.Digest()
+				require.Equal(t, digest, d2, "a refused request changed the tree")
+			})
+		}
+	}
+}
+
+func TestSessionMovesToAnotherConnection(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	sid := h.connect(1)
+	h.send(1, 1, &wire.CreateRequest{Path: "/e", Flags: wire.ModeEphemeral, ACL: openACL()})
+	h.reply(1, wire.OpCreate)
+
+	// A wrong password is refused and leaves the owner alone.
+	h.p.Connect(2, "127.0.0.1")
+	h.raw(2, wire.EncodeConnectRequest(&wire.ConnectRequest{TimeOut: 30000, SessionID: sid, Passwd: make([]byte, 16)})[4:])
+	h.drive()
+	resp, err := wire.DecodeConnectResponse(h.take(2))
+	require.NoError(t, err)
+	require.Zero(t, resp.SessionID)
+	require.True(t, h.closed[2])
+	require.False(t, h.closed[1])
+
+	pw := session.Password(session.ID(sid))
+	h.p.Connect(3, "127.0.0.1")
+	h.raw(3, wire.EncodeConnectRequest(&wire.ConnectRequest{TimeOut: 30000, SessionID: sid, Passwd: pw[:]})[4:])
+	h.drive()
+	resp, err = wire.DecodeConnectResponse(h.take(3))
+	require.NoError(t, err)
+	require.Equal(t, sid, resp.SessionID)
+	require.Equal(t, pw[:], resp.Passwd)
+	require.True(t, h.closed[1], "the session's old connection is closed")
+	require.False(t, h.closed[3])
+
+	// The old connection is gone; the session and its ephemeral live on the new one.
+	h.send(1, 2, &wire.ExistsRequest{Path: "/e"})
+	require.Empty(t, h.frames[1])
+	h.send(3, 2, &wire.ExistsRequest{Path: "/e"})
+	hdr, body := h.reply(3, wire.OpExists)
+	require.Equal(t, wire.ErrOK, hdr.Err)
+	require.Equal(t, sid, body.(*wire.StatResponse).Stat.EphemeralOwner)
+	require.Equal(t, 1, h.p.Status().Sessions)
+	require.Len(t, h.p.Status().Connections, 1)
+}
+
+func TestContainersSweptOnTick(t *testing.T) {
+	const start = 1_000_000
+	h := newTestHost(t, Config{TickTime: 2000, ContainerCheckInterval: 1000})
+	h.connect(1)
+	for i, req := range []wire.Request{
+		&wire.CreateRequest{Op: wire.OpCreateContainer, Path: "/used", Flags: wire.ModeContainer, ACL: openACL()},
+		&wire.CreateRequest{Path: "/used/kid", ACL: openACL()},
+		&wire.DeleteRequest{Path: "/used/kid", Version: -1},
+		&wire.CreateRequest{Op: wire.OpCreateContainer, Path: "/never", Flags: wire.ModeContainer, ACL: openACL()},
+		&wire.CreateRequest{Op: wire.OpCreateContainer, Path: "/full", Flags: wire.ModeContainer, ACL: openACL()},
+		&wire.CreateRequest{Path: "/full/kid", ACL: openACL()},
+	} {
+		h.send(1, int32(i+1), req)
+		hdr, _ := h.reply(1, req.OpCode())
+		require.Equal(t, wire.ErrOK, hdr.Err)
+	}
+	h.send(1, 10, &wire.ExistsRequest{Path: "/used", Watch: true})
+	h.reply(1, wire.OpExists)
+
+	h.p.Tick(start + 500)
+	h.drive()
+	require.Empty(t, h.frames[1], "no sweep before the check interval")
+
+	h.p.Tick(start + 1000)
+	h.drive()
+	hdr, ev := h.reply(1, wire.OpNotification)
+	require.Equal(t, wire.XidNotification, hdr.Xid)
+	require.Equal(t, &wire.WatcherEvent{Type: wire.EventNodeDeleted, State: wire.StateSyncConnected, Path: "/used"}, ev)
+	for path, want := range map[string]wire.ErrCode{"/used": wire.ErrNoNode, "/never": wire.ErrOK, "/full": wire.ErrOK} {
+		h.send(1, 11, &wire.ExistsRequest{Path: path})
+		hdr, _ := h.reply(1, wire.OpExists)
+		require.Equal(t, want, hdr.Err, path)
+	}
+}
+
+func TestTTLNodesExpireOnTick(t *testing.T) {
+	const start = 1_000_000
+	h := newTestHost(t, Config{TickTime: 2000, ExtendedTypes: true, ContainerCheckInterval: 1000})
+	h.connect(1)
+	for i, req := range []wire.Request{
+		&wire.CreateRequest{Op: wire.OpCreateTTL, Path: "/t", Flags: wire.ModePersistentWithTTL, TTL: 5000, ACL: openACL()},
+		&wire.CreateRequest{Op: wire.OpCreateTTL, Path: "/parent", Flags: wire.ModePersistentWithTTL, TTL: 5000, ACL: openACL()},
+		&wire.CreateRequest{Path: "/parent/kid", ACL: openACL()},
+		&wire.CreateRequest{Op: wire.OpCreateTTL, Path: "/long", Flags: wire.ModePersistentWithTTL, TTL: 60000, ACL: openACL()},
+	} {
+		h.send(1, int32(i+1), req)
+		hdr, _ := h.reply(1, req.OpCode())
+		require.Equal(t, wire.ErrOK, hdr.Err)
+	}
+	exists := func(path string) bool {
+		h.send(1, 9, &wire.ExistsRequest{Path: path})
+		hdr, _ := h.reply(1, wire.OpExists)
+		return hdr.Err == wire.ErrOK
+	}
+	for now := int64(start + 1000); now <= start+5000; now += 1000 {
+		h.p.Tick(now)
+		h.drive()
+		require.True(t, exists("/t"), "expired early at +%d ms", now-start)
+	}
+	h.p.Tick(start + 6000)
+	h.drive()
+	require.False(t, exists("/t"), "a TTL node outlives its ttl")
+	require.True(t, exists("/parent"), "a TTL node with children stays")
+	require.True(t, exists("/long"))
 }
