@@ -575,6 +575,9 @@ func (p *Peer) HasReady() bool {
 // Ready returns what the host must do next. Call Advance once it is done.
 func (p *Peer) Ready() Ready {
 	rd := Ready{Out: p.out, Snapshot: p.snapshot}
+	if len(p.unstable) > 0 {
+		rd.Records = make([]storage.Record, 0, len(p.unstable))
+	}
 	for _, pr := range p.unstable {
 		payload, err := datatree.EncodeTxn(pr.hdr, pr.txn)
 		if err != nil {
