@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,25 @@ func readPid(path string) (int, bool, error) {
 	if err != nil || pid <= 0 {
 		return 0, false, fmt.Errorf("pid file %s: bad content %q", path, data)
 	}
-	return pid, syscall.Kill(pid, 0) == nil, nil
+	return pid, processAlive(pid), nil
+}
+
+// processAlive reports whether a process exists and has not exited. A server started by
+// start is reparented when start returns, and may stay a zombie until its new parent
+// reaps it; a zombie serves nothing.
+func processAlive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true // no /proc: trust kill
+	}
+	// The state follows the parenthesised command name, which may contain spaces.
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
 }
 
 func start(cfgPath string, stdout io.Writer) error {
@@ -222,7 +241,7 @@ func stop(cfgPath string, stdout io.Writer) error {
 			return err
 		}
 		deadline := time.Now().Add(stopWait)
-		for syscall.Kill(pid, 0) == nil {
+		for processAlive(pid) {
 			if time.Now().After(deadline) {
 				fmt.Fprintln(stdout, "FAILED")
 				return fmt.Errorf("process %d still running after %v", pid, stopWait)

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksim/zksim/protocol/storage"
+)
+
+// binary builds zkserver once per test binary run.
+var binary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "zkserver-test")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "zkserver")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type install struct {
+	t       *testing.T
+	bin     string
+	dir     string // working directory holding conf/zoo.cfg
+	dataDir string
+	port    int
+}
+
+// newInstall lays out a ZooKeeper-like installation: conf/zoo.cfg and a data dir.
+func newInstall(t *testing.T, extra string) *install {
+	t.Helper()
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := &install{t: t, bin: bin, dir: dir, dataDir: filepath.Join(dir, "data"), port: freePort(t)}
+	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n%s", in.dataDir, in.port, extra)
+	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "conf", "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Whatever happened, leave no server behind.
+		if pid, err := in.pid(); err == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return in
+}
+
+func (in *install) run(args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(in.bin, args...)
+	cmd.Dir = in.dir
+	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+func (in *install) mustRun(args ...string) string {
+	in.t.Helper()
+	out, errOut, err := in.run(args...)
+	if err != nil {
+		in.t.Fatalf("zkserver %v: %v\nstdout: %s\nstderr: %s\nlog: %s", args, err, out, errOut, in.log())
+	}
+	return out
+}
+
+func (in *install) log() string {
+	b, _ := os.ReadFile(filepath.Join(in.dataDir, "zookeeper.out"))
+	return string(b)
+}
+
+func (in *install) pid() (int, error) {
+	b, err := os.ReadFile(filepath.Join(in.dataDir, "zookeeper_server.pid"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+func (in *install) addr() string { return "127.0.0.1:" + strconv.Itoa(in.port) }
+
+// kill9 kills the server with SIGKILL and waits until it is gone.
+func (in *install) kill9() {
+	in.t.Helper()
+	pid, err := in.pid()
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); processAlive(pid); {
+		if time.Now().After(deadline) {
+			in.t.Fatal("server survived SIGKILL")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (in *install) client() *zk.Conn {
+	in.t.Helper()
+	c, _, err := zk.Connect([]string{in.addr()}, 10*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	in.t.Cleanup(c.Close)
+	return c
+}
+
+func TestStartStatusStop(t *testing.T) {
+	in := newInstall(t, "")
+	if out := in.mustRun("start"); out != "Starting zookeeper ... STARTED\n" {
+		t.Errorf("start: %q", out)
+	}
+	out, _, err := in.run("start")
+	if err == nil || !strings.Contains(out, "already running as process") {
+		t.Errorf("second start: %v %q", err, out)
+	}
+	want := fmt.Sprintf("Client port found: %d. Client address: 127.0.0.1. Client SSL: false.\nMode: standalone\n", in.port)
+	if out := in.mustRun("status"); out != want {
+		t.Errorf("status: %q, want %q", out, want)
+	}
+	c := in.client()
+	if _, err := c.Create("/x", []byte("1"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if out := in.mustRun("restart"); out != "Stopping zookeeper ... STOPPED\nStarting zookeeper ... STARTED\n" {
+		t.Errorf("restart: %q", out)
+	}
+	if out := in.mustRun("stop"); out != "Stopping zookeeper ... STOPPED\n" {
+		t.Errorf("stop: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(in.dataDir, "zookeeper_server.pid")); !os.IsNotExist(err) {
+		t.Errorf("pid file left: %v", err)
+	}
+	out, _, err = in.run("status")
+	if err == nil || !strings.Contains(out, "Error contacting service. It is probably not running.") {
+		t.Errorf("status of a stopped server: %v %q", err, out)
+	}
+	out, _, err = in.run("stop")
+	if err == nil || !strings.Contains(out, "no zookeeper to stop") {
+		t.Errorf("stop of a stopped server: %v %q", err, out)
+	}
+	if out := in.mustRun("version"); !strings.Contains(out, "3.8.0") {
+		t.Errorf("version: %q", out)
+	}
+}
+
+func TestQuorumConfigRefused(t *testing.T) {
+	in := newInstall(t, "initLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\nserver.3=127.0.0.3:2888:3888\n")
+	if err := os.MkdirAll(in.dataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in.dataDir, "myid"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := in.run("start-foreground")
+	if err == nil || !strings.Contains(errOut, "quorum mode not available yet") {
+		t.Fatalf("start-foreground with an ensemble config: %v\n%s", err, errOut)
+	}
+}
+
+// TestKill9LosesNoAcknowledgedWrite kills the server while clients write, restarts it,
+// and checks that every create the client saw succeed is there.
+func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
+	in := newInstall(t, "")
+	in.mustRun("start")
+	c := in.client()
+	if _, err := c.Create("/k", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p := fmt.Sprintf("/k/w%d-%d", w, i)
+				if _, err := c.Create(p, []byte(p), 0, zk.WorldACL(zk.PermAll)); err != nil {
+					return
+				}
+				mu.Lock()
+				acked = append(acked, p)
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	in.kill9()
+	close(stop)
+	wg.Wait()
+	c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+	in.mustRun("start")
+	c2 := in.client()
+	kids, _, err := c2.Children("/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range acked {
+		if !slices.Contains(kids, strings.TrimPrefix(p, "/k/")) {
+			t.Errorf("acknowledged %s lost (%d acked, %d present)", p, len(acked), len(kids))
+		}
+	}
+	t.Logf("%d acknowledged writes, %d present after kill -9 and restart", len(acked), len(kids))
+	in.mustRun("stop")
+}
+
+func lastLog(t *testing.T, dataDir string) string {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(dataDir, "version-2", "log.*"))
+	if len(logs) == 0 {
+		t.Fatal("no log file")
+	}
+	slices.SortFunc(logs, func(a, b string) int {
+		_, za := storage.ParseFileName(filepath.Base(a))
+		_, zb := storage.ParseFileName(filepath.Base(b))
+		return int(za - zb)
+	})
+	return logs[len(logs)-1]
+}
+
+// writeSome creates n nodes, then stops the server hard.
+func writeSome(t *testing.T, in *install, n int) {
+	t.Helper()
+	in.mustRun("start")
+	c := in.client()
+	for i := range n {
+		if _, err := c.Create("/n"+strconv.Itoa(i), []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	in.kill9()
+}
+
+func TestTornLogTailIsTruncatedOnRestart(t *testing.T) {
+	in := newInstall(t, "")
+	writeSome(t, in, 5)
+	log := lastLog(t, in.dataDir)
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Half of a record appended after the last one: what a crash mid-append leaves.
+	tail, err := storage.AppendRecords(nil, []storage.Record{{Zxid: 1<<32 | 1, Payload: []byte("torn")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log, append(data, tail[:len(tail)/2]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in.mustRun("start")
+	if !strings.Contains(in.log(), "truncate") {
+		t.Errorf("log does not report the truncation:\n%s", in.log())
+	}
+	if got, _ := os.ReadFile(log); len(got) != len(data) {
+		t.Errorf("log is %d bytes after restart, want the %d valid ones", len(got), len(data))
+	}
+	c := in.client()
+	for i := range 5 {
+		if ok, _, err := c.Exists("/n" + strconv.Itoa(i)); err != nil || !ok {
+			t.Errorf("/n%d: %v %v", i, ok, err)
+		}
+	}
+	in.mustRun("stop")
+}
+
+func TestCorruptRecordIsRefused(t *testing.T) {
+	in := newInstall(t, "")
+	writeSome(t, in, 5)
+	log := lastLog(t, in.dataDir)
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Damage the first record's payload; valid records follow, so this is not a torn tail.
+	data[storage.LogHeaderSize+storage.RecordHeaderSize] ^= 0x55
+	if err := os.WriteFile(log, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := in.run("start")
+	if err == nil || !strings.Contains(out, "FAILED TO START") {
+		t.Fatalf("start on a corrupt log: %v %q", err, out)
+	}
+	if l := in.log(); !strings.Contains(l, "corrupt") || !strings.Contains(l, filepath.Base(log)) {
+		t.Errorf("the error does not name the corrupt file %s:\n%s", filepath.Base(log), l)
+	}
+	if _, err := net.DialTimeout("tcp", in.addr(), 200*time.Millisecond); err == nil {
+		t.Error("a server with a corrupt log is serving")
+	}
+}
+
+func TestConfigPath(t *testing.T) {
+	t.Setenv("ZOOCFGDIR", "/etc/zk")
+	t.Setenv("ZOOCFG", "")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "/etc/zk/zoo.cfg"},
+		{[]string{"other.cfg"}, "/etc/zk/other.cfg"},
+		{[]string{"/opt/zk/zoo.cfg"}, "/opt/zk/zoo.cfg"},
+	}
+	for _, tc := range tests {
+		if got := configPath(tc.args); got != tc.want {
+			t.Errorf("configPath(%v) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	t.Setenv("ZOOCFG", "mine.cfg")
+	if got := configPath(nil); got != "/etc/zk/mine.cfg" {
+		t.Errorf("ZOOCFG: %s", got)
+	}
+}
