@@ -465,26 +465,18 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 		pe.done = true
 		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrUnimplemented}, nil)
 	case *wire.MultiRequest:
-		if r.Op == wire.OpMulti {
-			dreq, ok := writeRequest(req)
-			if !ok {
-				// A read inside multi: Java's prep step fails on it
-				// (MARSHALLINGERROR, with a zxid).
-				p.proposeError(cn, hdr, wire.ErrMarshallingError)
-				return
-			}
-			pe.write = true
-			cn.queue = append(cn.queue, pe)
-			p.propose(p.env(cn, hdr.Xid), dreq, cn.id, pe)
+		if _, ok := writeRequest(req); !ok && r.Op == wire.OpMulti {
+			// A read inside multi: Java's prep step fails on it (MARSHALLINGERROR,
+			// with a zxid).
+			p.proposeError(cn, hdr, wire.ErrMarshallingError)
 			return
 		}
-	default:
-		if dreq, ok := writeRequest(req); ok {
-			pe.write = true
-			cn.queue = append(cn.queue, pe)
-			p.propose(p.env(cn, hdr.Xid), dreq, cn.id, pe)
-			return
-		}
+	}
+	if dreq, ok := writeRequest(req); ok && !pe.done {
+		pe.write = true
+		cn.queue = append(cn.queue, pe)
+		p.propose(p.env(cn, hdr.Xid), dreq, cn.id, pe)
+		return
 	}
 	cn.queue = append(cn.queue, pe)
 	p.flush(cn)
