@@ -45,7 +45,6 @@ type Cluster struct {
 	clients []sim.NodeID
 	records map[sim.NodeID]*NodeRecord
 	rec     *zkclient.Recorder
-	crash   *CrashPoints
 }
 
 // New adds the cluster's nodes to w: servers first, then clients.
@@ -62,7 +61,6 @@ func New(w *sim.World, cfg Config) (*Cluster, error) {
 		cfg:     cfg,
 		records: map[sim.NodeID]*NodeRecord{},
 		rec:     zkclient.NewRecorder(now),
-		crash:   NewCrashPoints(),
 	}
 	for i := range cfg.Servers {
 		pc := cfg.Peer
@@ -75,7 +73,6 @@ func New(w *sim.World, cfg Config) (*Cluster, error) {
 				TickInterval: cfg.TickInterval,
 				MaxFrame:     cfg.MaxFrame,
 				Record:       rec,
-				CrashPoints:  c.crash,
 				Halt:         func() { _ = w.Crash(n) },
 			})
 		})
@@ -118,9 +115,6 @@ func (c *Cluster) Servers() []sim.NodeID { return append([]sim.NodeID(nil), c.se
 
 // Clients lists the client nodes; client i of the history is Clients()[i].
 func (c *Cluster) Clients() []sim.NodeID { return append([]sim.NodeID(nil), c.clients...) }
-
-// CrashPoints is where a nemesis arms named crash points on servers.
-func (c *Cluster) CrashPoints() *CrashPoints { return c.crash }
 
 // Recorder is the clients' shared history recorder.
 func (c *Cluster) Recorder() *zkclient.Recorder { return c.rec }

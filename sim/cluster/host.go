@@ -15,8 +15,8 @@ import (
 // began) to give the Peer a plausible wall-clock time in milliseconds.
 const BaseEpochMs int64 = 1_700_000_000_000
 
-// Crash points a Host honours. A nemesis arms one by name on a node; the node crashes
-// itself when it reaches that step.
+// Crash points a Host reaches (sim.Env.CrashPoint). A nemesis arms one by name on a
+// node with sim.World.ArmCrashPoint; the node dies exactly at that step.
 const (
 	// CrashAfterAppend: the records of a Ready are in the log file, not yet synced.
 	CrashAfterAppend = "after-append-before-sync"
@@ -39,11 +39,9 @@ type HostConfig struct {
 	MaxFrame int
 	// Record receives the node's own log; nil records nothing.
 	Record *NodeRecord
-	// Halt crashes this node at once (the host calls it on a failed fsync, refused
-	// recovery or an armed crash point). Nil only stops the host from serving.
+	// Halt crashes this node at once (the host calls it on a failed fsync or refused
+	// recovery). Nil only stops the host from serving.
 	Halt func()
-	// CrashPoints, when set, is consulted at each named step.
-	CrashPoints *CrashPoints
 }
 
 // Host is the sim.Process of one server: one Peer, its disk and its client connections.
@@ -178,12 +176,16 @@ func (h *Host) fail(reason string) {
 	}
 }
 
-// crashPoint halts the node if the named crash point is armed for it.
+// crashPoint reports the named step to the world; if the point is armed, the node
+// died there and the host must do nothing more.
 func (h *Host) crashPoint(name string) bool {
-	if h.cfg.CrashPoints == nil || !h.cfg.CrashPoints.take(h.env.ID(), name) {
+	if !h.env.CrashPoint(name) {
 		return false
 	}
-	h.fail("crash point " + name)
+	h.halted = true
+	if h.cfg.Record != nil {
+		h.cfg.Record.fault("crash point " + name)
+	}
 	return true
 }
 

@@ -11,17 +11,18 @@ import (
 	"github.com/zksim/zksim/sim/zkclient"
 )
 
-func TestSmoke(t *testing.T) {
+func TestAllWorkloadsWithoutFaults(t *testing.T) {
 	w, err := sim.New(sim.Options{Seed: 1, Network: sim.NetworkOptions{Link: sim.LinkOptions{Latency: sim.Latency{Min: time.Millisecond, Mean: time.Millisecond}}},
 		Disk: sim.DiskOptions{SyncLatency: sim.Latency{Min: 2 * time.Millisecond, Mean: time.Millisecond}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := w.Rand(sim.StreamWorkload)
+	known := zkclient.NewKnownPaths()
 	c, err := cluster.New(w, cluster.Config{Servers: 1, Clients: 5, Peer: protocol.Config{TickTime: 500}, SessionTimeout: 4 * time.Second,
 		Workload: func(i int) zkclient.Workload {
 			return &zkclient.Mix{Rand: rng, Interval: 20 * time.Millisecond, Concurrency: 2, Tasks: []zkclient.Weighted{
-				{Weight: 3, Task: &zkclient.Register{Keys: 3}}, {Weight: 2, Task: &zkclient.Churn{}},
+				{Weight: 3, Task: &zkclient.Register{Keys: 3}}, {Weight: 2, Task: &zkclient.Churn{Known: known}},
 				{Weight: 1, Task: &zkclient.Lock{}}, {Weight: 1, Task: &zkclient.ConfigWatch{WritePercent: 20}},
 				{Weight: 1, Task: &zkclient.Multi{}}}}
 		}})

@@ -150,8 +150,28 @@ func (r *Register) Run(c *Client, rng *rand.Rand, done func()) {
 // sequential and plain ephemeral nodes, and deletes of a listed child.
 type Churn struct {
 	Parent string
-	n      int
+	// Known, when set, limits deletes to children whose creation some client saw
+	// acknowledged (share one set between the clients). A node made by a sequential
+	// create whose outcome is unknown cannot be attributed to it by a checker, so a
+	// history that deletes such a node cannot be judged.
+	Known *KnownPaths
+	n     int
 }
+
+// KnownPaths is a set of paths whose creation was acknowledged.
+type KnownPaths struct{ m map[string]bool }
+
+// NewKnownPaths returns an empty set.
+func NewKnownPaths() *KnownPaths { return &KnownPaths{m: map[string]bool{}} }
+
+func (k *KnownPaths) learn(op checker.Operation) {
+	if k != nil && ok(op) && op.Resp.Err == checker.ErrOK && op.Resp.Path != "" {
+		k.m[op.Resp.Path] = true
+	}
+}
+
+// Has reports whether path's creation was acknowledged.
+func (k *KnownPaths) Has(path string) bool { return k == nil || k.m[path] }
 
 // Run performs one churn operation.
 func (ch *Churn) Run(c *Client, rng *rand.Rand, done func()) {
@@ -160,6 +180,7 @@ func (ch *Churn) Run(c *Client, rng *rand.Rand, done func()) {
 	}
 	ch.n++
 	ensureParent := func(op checker.Operation) {
+		ch.Known.learn(op)
 		if ok(op) && op.Resp.Err == checker.ErrNoNode {
 			do(c, checker.Request{Kind: checker.OpCreate, Path: ch.Parent}, func(checker.Operation) { done() }, done)
 			return
@@ -180,7 +201,16 @@ func (ch *Churn) Run(c *Client, rng *rand.Rand, done func()) {
 				ensureParent(op)
 				return
 			}
-			kids := op.Resp.Children
+			var kids []string
+			for _, k := range op.Resp.Children {
+				if ch.Known.Has(ch.Parent + "/" + k) {
+					kids = append(kids, k)
+				}
+			}
+			if len(kids) == 0 {
+				done()
+				return
+			}
 			victim := ch.Parent + "/" + kids[rng.IntN(len(kids))]
 			do(c, checker.Request{Kind: checker.OpDelete, Path: victim, Version: checker.AnyVersion}, func(checker.Operation) { done() }, done)
 		}, done)
