@@ -27,7 +27,6 @@ func worldOptions(seed uint64) sim.Options {
 	}
 }
 
-
 // faultRun is one run of the standalone scenario and what the test learned during it.
 type faultRun struct {
 	w            *sim.World
