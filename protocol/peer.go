@@ -177,6 +177,9 @@ type pending struct {
 	done  bool
 	frame []byte
 	close bool
+	// ids are the connection's identities when the request arrived; ZooKeeper
+	// checks a request against those, not against auth added after it.
+	ids []wire.Id
 }
 
 // proposal is a transaction on its way to the log and the tree.
@@ -434,7 +437,7 @@ func (p *Peer) enqueueDone(cn *conn, xid int32, op wire.OpCode, hdr wire.ReplyHe
 }
 
 func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request) {
-	pe := &pending{xid: hdr.Xid, op: hdr.Type, req: req}
+	pe := &pending{xid: hdr.Xid, op: hdr.Type, req: req, ids: cn.auth.IDs()}
 	switch r := req.(type) {
 	case *wire.AuthRequest:
 		// Auth skips the pipeline, as in ZooKeeper: answered at once, zxid 0.
@@ -459,8 +462,10 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 		pe.done = true
 		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: wire.ErrUnimplemented}, nil)
 	case *wire.ReconfigRequest:
-		pe.done = true
-		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrReconfigDisabled}, nil)
+		// Dynamic reconfiguration is off (reconfigEnabled=false); Java refuses it in
+		// the prep step, so the refusal takes a zxid.
+		p.proposeError(cn, hdr, wire.ErrReconfigDisabled)
+		return
 	case *wire.SASLRequest:
 		pe.done = true
 		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrUnimplemented}, nil)
@@ -776,7 +781,7 @@ func (p *Peer) executeRead(cn *conn, pe *pending) {
 	pe.done = true
 	zxid := p.tree.LastZxid()
 	hdr := wire.ReplyHeader{Xid: pe.xid, Zxid: zxid}
-	ids := cn.auth.IDs()
+	ids := pe.ids
 	w := watch.WatcherID(cn.id)
 	var body wire.Response
 	var code wire.ErrCode

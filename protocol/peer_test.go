@@ -759,3 +759,36 @@ func BenchmarkPeerThroughput(b *testing.B) {
 		}
 	}
 }
+
+func TestAuthSkipsThePipelineButNotEarlierChecks(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.connect(2)
+	h.send(2, 1, &wire.AuthRequest{Scheme: "digest", Auth: []byte("user:password")})
+	h.reply(2, wire.OpAuth)
+	h.send(2, 2, &wire.CreateRequest{Path: "/s", Data: []byte("secret"), ACL: []wire.ACL{
+		{Perms: wire.PermAll, ID: wire.Id{Scheme: "digest", ID: "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY="}}}})
+	hdr, _ := h.reply(2, wire.OpCreate)
+	require.Equal(t, wire.ErrOK, hdr.Err)
+
+	// A write, a read queued behind it, then auth: the auth reply overtakes both (as
+	// in ZooKeeper, which answers auth outside the pipeline), but the read is checked
+	// with the identities it arrived with.
+	h.raw(1, wire.EncodeRequest(1, &wire.CreateRequest{Path: "/x", ACL: openACL()})[4:])
+	h.raw(1, wire.EncodeRequest(2, &wire.GetDataRequest{Path: "/s"})[4:])
+	h.raw(1, wire.EncodeRequest(3, &wire.AuthRequest{Scheme: "digest", Auth: []byte("user:password")})[4:])
+	h.raw(1, wire.EncodeRequest(4, &wire.GetDataRequest{Path: "/s"})[4:])
+	h.drive()
+	for _, want := range []struct {
+		xid  int32
+		op   wire.OpCode
+		code wire.ErrCode
+	}{{3, wire.OpAuth, wire.ErrOK}, {1, wire.OpCreate, wire.ErrOK}, {2, wire.OpGetData, wire.ErrNoAuth}, {4, wire.OpGetData, wire.ErrOK}} {
+		hdr, _ := h.reply(1, want.op)
+		require.Equal(t, want.xid, hdr.Xid)
+		require.Equal(t, want.code, hdr.Err, "xid %d", want.xid)
+		if want.op == wire.OpAuth {
+			require.Zero(t, hdr.Zxid, "auth replies carry zxid 0")
+		}
+	}
+}
