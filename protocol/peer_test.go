@@ -792,3 +792,40 @@ func TestAuthSkipsThePipelineButNotEarlierChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestSilentSessionExpiresWhileConnected(t *testing.T) {
+	const start = 1_000_000
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.p.Connect(1, "127.0.0.1")
+	h.raw(1, wire.EncodeConnectRequest(&wire.ConnectRequest{TimeOut: 1000, Passwd: make([]byte, 16)})[4:])
+	h.drive()
+	resp, err := wire.DecodeConnectResponse(h.take(1))
+	require.NoError(t, err)
+	require.Equal(t, int32(4000), resp.TimeOut, "raised to 2 ticks")
+	h.send(1, 1, &wire.CreateRequest{Path: "/e", Flags: wire.ModeEphemeral, ACL: openACL()})
+	h.reply(1, wire.OpCreate)
+
+	// Pings keep it alive well past its timeout.
+	now := int64(start)
+	for range 20 {
+		now += 1000
+		h.p.Tick(now)
+		h.send(1, wire.XidPing, &wire.PingRequest{})
+		hdr, _ := h.reply(1, wire.OpPing)
+		require.Equal(t, wire.XidPing, hdr.Xid)
+	}
+	require.False(t, h.closed[1])
+	require.Equal(t, 1, h.p.Status().Ephemerals)
+
+	// Silence: the session expires within timeout plus one tick, and the server
+	// closes its connection.
+	for h.p.Status().Sessions > 0 {
+		now += 100
+		require.LessOrEqual(t, now, int64(start+20_000+4000+2000), "session outlived its timeout")
+		h.p.Tick(now)
+		h.drive()
+	}
+	require.Greater(t, now, int64(start+20_000+4000), "session expired before its timeout")
+	require.True(t, h.closed[1])
+	require.Zero(t, h.p.Status().Ephemerals)
+}
