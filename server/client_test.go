@@ -1,9 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -415,4 +420,65 @@ func fourLetterOn(nc net.Conn, cmd string) []byte {
 			return out
 		}
 	}
+}
+
+// TestSlowReaderIsCutOff: a client that sends requests but never reads its replies
+// fills its bounded write queue and is disconnected; other clients keep being served.
+func TestSlowReaderIsCutOff(t *testing.T) {
+	var logged syncBuffer
+	srv := newTestServer(t, t.TempDir(), "maxClientCnxns=0\n", func(o *Options) {
+		o.WriteQueue = 8
+		o.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	})
+	addr := srv.Addr().String()
+	c := connect(t, addr, 10*time.Second)
+	big := make([]byte, 512<<10)
+	must(c.Create("/big", big, 0, open))(t)
+
+	slow := dialRaw(t, addr, 30000)
+	const requests = 200
+	for i := range requests {
+		if _, err := slow.nc.Write(wire.EncodeRequest(int32(i+1), &wire.GetDataRequest{Path: "/big"})); err != nil {
+			break // already cut off
+		}
+	}
+	// The others are not held up by the stalled connection.
+	for i := range 20 {
+		t0 := time.Now()
+		must(c.Set("/big", big[:i], -1))(t)
+		if d := time.Since(t0); d > 2*time.Second {
+			t.Fatalf("a write took %v while a client stalled", d)
+		}
+	}
+	// The slow client gets part of its replies, then the connection ends.
+	slow.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := io.Copy(io.Discard, slow.nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the stalled connection was not closed")
+	}
+	if n >= requests*int64(len(big)) {
+		t.Fatalf("read %d bytes: every reply arrived, the connection was never cut", n)
+	}
+	if !strings.Contains(logged.String(), "client does not read its replies") {
+		t.Errorf("the cut was not for the full queue; log:\n%s", logged.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a server's log may write while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
