@@ -288,7 +288,6 @@ type goldenReplay struct {
 	p         *Peer
 	got       map[int][][]byte
 	closed    map[int]bool // the Peer (or the host on its behalf) closed the connection
-	cut       map[int]bool // the client or the network closed it
 	helper    ConnID
 	helpXid   int32
 	helperGot [][]byte
@@ -308,7 +307,7 @@ func replayGolden(t *testing.T, capt *goldenCapture, c goldenCase) {
 	const start = 1_000_000
 	p, err := NewStandalone(goldenConfig(), storage.RecoveredState{}, start)
 	require.NoError(t, err)
-	r := &goldenReplay{t: t, p: p, got: map[int][][]byte{}, closed: map[int]bool{}, cut: map[int]bool{},
+	r := &goldenReplay{t: t, p: p, got: map[int][][]byte{}, closed: map[int]bool{},
 		helper: goldenHelperConn, sessions: map[int64]goldenSession{}, connSess: map[int]int64{}, lastZxid: map[int64]int64{}}
 	r.drive()
 	r.helperConnect()
@@ -346,12 +345,13 @@ func replayGolden(t *testing.T, capt *goldenCapture, c goldenCase) {
 			}
 		}
 		for _, ev := range capt.ConnectionEvents {
-			if ev.AfterFrame == f.I && !strings.HasPrefix(ev.Event, "server closed") && ev.Event != "open" {
+			switch {
+			case ev.AfterFrame != f.I || ev.Event == "open":
+			case strings.HasPrefix(ev.Event, "server closed"):
+				require.True(t, r.closed[ev.Conn], "conn %d: the server closed it after frame %d; we had not", ev.Conn, f.I)
+			case !r.closed[ev.Conn]:
 				// The client or the relay dropped the TCP connection.
-				if !r.closed[ev.Conn] {
-					r.cut[ev.Conn] = true
-					r.p.Disconnect(ConnID(ev.Conn))
-				}
+				r.p.Disconnect(ConnID(ev.Conn))
 			}
 		}
 	}
@@ -362,8 +362,6 @@ func replayGolden(t *testing.T, capt *goldenCapture, c goldenCase) {
 	}
 	for _, ev := range capt.ConnectionEvents {
 		switch {
-		case strings.HasPrefix(ev.Event, "server closed"):
-			require.True(t, r.closed[ev.Conn], "conn %d: the server closed it after frame %d; we did not", ev.Conn, ev.AfterFrame)
 		case strings.HasPrefix(ev.Event, "relay closed"):
 			require.False(t, r.closed[ev.Conn], "conn %d: only the network cut it, but we closed it", ev.Conn)
 		case strings.HasPrefix(ev.Event, "client closed"):
