@@ -1,0 +1,236 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/sim"
+	"github.com/zksim/zksim/sim/cluster"
+	"github.com/zksim/zksim/sim/zkclient"
+)
+
+// RunOptions adjust one run.
+type RunOptions struct {
+	// Schedule replaces the schedule generated from the seed (a replayed or shrunk one).
+	Schedule nemesis.Schedule
+	// KeepTrace keeps the full trace text in the result, for reports and diffs.
+	KeepTrace bool
+	// VisualizationPath receives Porcupine's HTML if linearizability fails.
+	VisualizationPath string
+	// WallClock measures wall time; nil means time.Now. Only the Wall field of the
+	// result depends on it, never the run itself.
+	WallClock func() time.Time
+}
+
+// Result is what one run of a scenario found.
+type Result struct {
+	Scenario  string
+	Seed      uint64
+	Report    checker.Report
+	Schedule  nemesis.Schedule
+	Applied   []nemesis.Applied
+	Ops       int
+	Events    uint64
+	Simulated time.Duration
+	Wall      time.Duration
+	TraceHash string
+	Trace     string // only with RunOptions.KeepTrace
+	// Problems are faults the harness itself hit (a fault it could not apply); they
+	// are reported, and fail the run, because a schedule that did not happen proves
+	// nothing.
+	Problems []string
+	History  checker.History
+}
+
+// Pass reports whether every property held and the schedule ran as written.
+func (r Result) Pass() bool { return r.Report.OK() && len(r.Problems) == 0 }
+
+// worldOptions derives the simulated network, disk and clock settings.
+func (s Scenario) worldOptions(seed uint64, keepTrace bool) sim.Options {
+	lat := time.Duration(s.Latency)
+	return sim.Options{
+		Seed: seed,
+		Network: sim.NetworkOptions{
+			Link: sim.LinkOptions{Latency: sim.Latency{Min: lat / 2, Mean: lat / 2,
+				TailProbability: 0.01, TailMax: 50 * lat}},
+			ResetDelay:       sim.Latency{Min: time.Millisecond, Mean: 5 * time.Millisecond},
+			ResetProbability: 0.5,
+		},
+		Disk:      s.diskOptions(),
+		Clock:     sim.ClockOptions{MaxOffset: time.Second, MaxDriftPPM: 100},
+		KeepTrace: keepTrace,
+	}
+}
+
+func (s Scenario) diskOptions() sim.DiskOptions {
+	sl := time.Duration(s.SyncLatency)
+	return sim.DiskOptions{SyncLatency: sim.Latency{Min: sl / 2, Mean: sl / 2}, TornProbability: s.TornWrites}
+}
+
+// workload builds each client's task mix from the world's workload stream.
+func (s Scenario) workload(w *sim.World) func(i int) zkclient.Workload {
+	rng := w.Rand(sim.StreamWorkload)
+	known := zkclient.NewKnownPaths()
+	wl := s.Workload
+	return func(i int) zkclient.Workload {
+		var tasks []zkclient.Weighted
+		add := func(weight int, task zkclient.Task) {
+			if weight > 0 {
+				tasks = append(tasks, zkclient.Weighted{Weight: weight, Task: task})
+			}
+		}
+		add(wl.Register, &zkclient.Register{Keys: max(wl.Keys, 1)})
+		add(wl.Churn, &zkclient.Churn{Known: known})
+		add(wl.Lock, &zkclient.Lock{Path: "/lock"})
+		add(wl.ConfigWatch, &zkclient.ConfigWatch{Path: "/config", WritePercent: 20})
+		add(wl.Multi, &zkclient.Multi{Prefix: "/multi"})
+		add(wl.SessionChurn, &zkclient.SessionChurn{Pause: 200 * time.Millisecond})
+		return &zkclient.Mix{Rand: rng, Interval: time.Duration(wl.Interval), Concurrency: wl.Concurrency, Tasks: tasks}
+	}
+}
+
+// Run runs one seed of a scenario: the safety phase with the schedule's faults, the
+// final heal, the liveness phase, then every checker over what was recorded.
+func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
+	if err := s.Validate(); err != nil {
+		return Result{}, err
+	}
+	wall := opts.WallClock
+	if wall == nil {
+		wall = time.Now
+	}
+	start := wall()
+	schedule := opts.Schedule
+	if schedule == nil {
+		mix, err := s.Mix()
+		if err != nil {
+			return Result{}, err
+		}
+		schedule, err = nemesis.Generate(seed, mix, s.Shape(), time.Duration(s.Duration))
+		if err != nil {
+			return Result{}, fmt.Errorf("scenarios: generate schedule: %w", err)
+		}
+	} else if err := schedule.ValidateFor(s.Shape()); err != nil {
+		return Result{}, fmt.Errorf("scenarios: schedule: %w", err)
+	}
+	safetyEnd, _ := schedule.SafetyEnd()
+
+	w, err := sim.New(s.worldOptions(seed, opts.KeepTrace))
+	if err != nil {
+		return Result{}, fmt.Errorf("scenarios: %w", err)
+	}
+	tick := time.Duration(s.TickTime)
+	c, err := cluster.New(w, cluster.Config{
+		Servers: s.Voters + s.Observers,
+		Clients: s.Clients,
+		Peer: protocol.Config{
+			TickTime:  int32(tick / time.Millisecond),
+			SnapCount: s.SnapCount,
+		},
+		SessionTimeout: time.Duration(s.SessionTimeout),
+		Workload:       s.workload(w),
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("scenarios: %w", err)
+	}
+	target := newSimTarget(w, c, s.diskOptions())
+	runner := nemesis.NewRunner(schedule, seed)
+	var problems []string
+	for {
+		next, ok := runner.Next()
+		if !ok {
+			break
+		}
+		w.RunFor(next - time.Duration(w.Now()))
+		if _, err := runner.Advance(target, time.Duration(w.Now())); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if time.Duration(w.Now()) < safetyEnd {
+		w.RunFor(safetyEnd - time.Duration(w.Now()))
+	}
+	healTime := int64(w.Now())
+	w.RunFor(time.Duration(s.Quiesce))
+	end := int64(w.Now())
+
+	hist := c.History()
+	checkOpts := checker.Options{
+		SkipLinearizability:    !s.Linearizability,
+		VisualizationPath:      opts.VisualizationPath,
+		LinearizabilityTimeout: 30 * time.Second,
+		Liveness: &checker.LivenessConfig{
+			HealTime: healTime, End: end,
+			TickTime:        int64(tick),
+			InitLimit:       int64(s.InitLimit),
+			SyncLimit:       int64(s.SyncLimit),
+			SessionTimeout:  int64(s.SessionTimeout),
+			ElectionTimeout: int64(60 * time.Second),
+			FinalizeWait:    int64(200 * time.Millisecond),
+		},
+	}
+	report, err := checker.Check(&hist, c.NodeLogs(), checkOpts)
+	if err != nil {
+		return Result{}, fmt.Errorf("scenarios: check: %w", err)
+	}
+	res := Result{
+		Scenario:  s.Name,
+		Seed:      seed,
+		Report:    report,
+		Schedule:  schedule,
+		Applied:   runner.Applied(),
+		Ops:       len(hist.Ops),
+		Events:    w.Events(),
+		Simulated: time.Duration(w.Now()),
+		TraceHash: w.TraceHash(),
+		Problems:  problems,
+		History:   hist,
+		Wall:      wall().Sub(start),
+	}
+	if opts.KeepTrace {
+		res.Trace = w.TraceText()
+	}
+	return res, nil
+}
+
+// Faults counts the faults the run applied (the final heal and the liveness marker
+// excluded).
+func (r Result) Faults() int {
+	n := 0
+	for _, a := range r.Applied {
+		k := a.Fault.Kind
+		if k != "heal-all" && k != "liveness" {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is the one-line verdict zksim prints last.
+func (r Result) Summary() string {
+	verdict := "PASS"
+	if !r.Pass() {
+		verdict = "FAIL"
+	}
+	speedup := 0.0
+	if r.Wall > 0 {
+		speedup = float64(r.Simulated) / float64(r.Wall)
+	}
+	return fmt.Sprintf("verdict: %s scenario=%s seed=%d ops=%d faults=%d simulated=%s wall=%s speedup=%.1fx trace=%s",
+		verdict, r.Scenario, r.Seed, r.Ops, r.Faults(), r.Simulated.Round(time.Millisecond), r.Wall.Round(time.Millisecond), speedup, r.TraceHash)
+}
+
+// Explain lists each violated property with its evidence, one block per failure.
+func (r Result) Explain() string {
+	var b strings.Builder
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "harness: %s\n", p)
+	}
+	for _, f := range r.Report.Failures() {
+		fmt.Fprintf(&b, "%s\n", f.String())
+	}
+	return b.String()
+}

@@ -1,0 +1,248 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/sim"
+	"github.com/zksim/zksim/sim/cluster"
+)
+
+// crashPointSteps maps the nemesis's crash points to the steps a simulated host
+// reaches. Points of protocol phases a host does not have (yet) never fire.
+var crashPointSteps = map[nemesis.CrashPoint]string{
+	"leader-append-before-fsync":   cluster.CrashAfterAppend,
+	"follower-append-before-fsync": cluster.CrashAfterAppend,
+	"follower-fsync-before-ack":    cluster.CrashAfterSync,
+	"leader-quorum-before-commit":  cluster.CrashAfterSync,
+	"commit-before-apply":          cluster.CrashAfterSync,
+	"apply-before-reply":           cluster.CrashAfterApply,
+	"snapshot-mid-write":           cluster.CrashMidSnapshot,
+}
+
+// simTarget lets the nemesis act on a simulated cluster. Node ids are the world's:
+// servers first, then clients, as nemesis.ClusterShape numbers them.
+type simTarget struct {
+	w     *sim.World
+	c     *cluster.Cluster
+	armed map[int]string // server -> armed host step
+	disk  sim.DiskOptions // the scenario's disk settings, which faults add to
+}
+
+var _ nemesis.Target = (*simTarget)(nil)
+
+func newSimTarget(w *sim.World, c *cluster.Cluster, disk sim.DiskOptions) *simTarget {
+	return &simTarget{w: w, c: c, armed: map[int]string{}, disk: disk}
+}
+
+func ids(nodes []sim.NodeID) []int {
+	out := make([]int, len(nodes))
+	for i, n := range nodes {
+		out[i] = int(n)
+	}
+	return out
+}
+
+func nodeIDs(nodes []int) []sim.NodeID {
+	out := make([]sim.NodeID, len(nodes))
+	for i, n := range nodes {
+		out[i] = sim.NodeID(n)
+	}
+	return out
+}
+
+func (t *simTarget) Nodes() []int   { return ids(t.c.Servers()) }
+func (t *simTarget) Clients() []int { return ids(t.c.Clients()) }
+
+func (t *simTarget) Leader() (int, bool) {
+	for _, n := range t.c.Servers() {
+		st := t.c.Status(n)
+		if st.Serves && (st.Mode == "leader" || st.Mode == "standalone") {
+			return int(n), true
+		}
+	}
+	return 0, false
+}
+
+func (t *simTarget) Status(node int) (nemesis.Status, error) {
+	st, err := t.w.State(sim.NodeID(node))
+	if err != nil {
+		return 0, err
+	}
+	switch st {
+	case sim.StateUp:
+		return nemesis.Up, nil
+	case sim.StatePaused:
+		return nemesis.Paused, nil
+	}
+	return nemesis.Crashed, nil
+}
+
+// Partition splits the servers; clients are in no group, so they keep their links.
+func (t *simTarget) Partition(groups [][]int) error {
+	gs := make([][]sim.NodeID, len(groups))
+	for i, g := range groups {
+		gs[i] = nodeIDs(g)
+	}
+	return t.w.Net().Partition(gs...)
+}
+
+func (t *simTarget) PartitionOneWay(from, to []int) error {
+	return t.w.Net().PartitionOneWay(nodeIDs(from), nodeIDs(to))
+}
+
+func (t *simTarget) Heal() error { t.w.Net().Heal(); return nil }
+
+func (t *simTarget) Crash(node int) error   { return t.w.Crash(sim.NodeID(node)) }
+func (t *simTarget) Restart(node int) error { return t.w.Restart(sim.NodeID(node)) }
+func (t *simTarget) Pause(node int) error   { return t.w.Pause(sim.NodeID(node)) }
+func (t *simTarget) Resume(node int) error  { return t.w.Resume(sim.NodeID(node)) }
+
+func (t *simTarget) ClockJump(node int, d time.Duration) error {
+	c, err := t.w.Clock(sim.NodeID(node))
+	if err != nil {
+		return err
+	}
+	return c.Jump(d)
+}
+
+func (t *simTarget) ClockDrift(node int, ppm int64) error {
+	c, err := t.w.Clock(sim.NodeID(node))
+	if err != nil {
+		return err
+	}
+	return c.SetDrift(ppm)
+}
+
+func (t *simTarget) ClearClocks() error {
+	for _, n := range t.w.Nodes() {
+		c, err := t.w.Clock(n)
+		if err != nil {
+			return err
+		}
+		c.Clear()
+	}
+	return nil
+}
+
+func (t *simTarget) ResetConnections(node int) error {
+	return t.w.Net().ResetNode(sim.NodeID(node))
+}
+
+// DelaySpike slows every link to and from the nodes.
+func (t *simTarget) DelaySpike(nodes []int, extra, dur time.Duration) error {
+	all := t.w.Nodes()
+	for _, n := range nodes {
+		for _, o := range all {
+			if o == sim.NodeID(n) {
+				continue
+			}
+			if err := t.w.Net().SpikeDelay(sim.NodeID(n), o, extra, dur); err != nil {
+				return err
+			}
+			if err := t.w.Net().SpikeDelay(o, sim.NodeID(n), extra, dur); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *simTarget) Clog(nodes []int, on bool) error {
+	if on {
+		return t.w.Net().Clog(nodeIDs(nodes)...)
+	}
+	return t.w.Net().Unclog(nodeIDs(nodes)...)
+}
+
+// diskFaultOptions turns one disk fault mode on in a disk's options.
+func diskFaultOptions(base sim.DiskOptions, kind nemesis.Kind) (sim.DiskOptions, error) {
+	switch kind {
+	case "disk-failed-sync":
+		base.SyncErrorProbability = 0.2
+	case "disk-lost-fsync":
+		base.LostWriteProbability = 0.2
+	case "disk-torn-tail":
+		base.TornProbability = 1
+	case "disk-bit-flip":
+		// Flips happen once, at arm time; see DiskFault.
+	default:
+		return base, fmt.Errorf("scenarios: unknown disk fault %q", kind)
+	}
+	return base, nil
+}
+
+func (t *simTarget) DiskFault(node int, kind nemesis.Kind, on bool) error {
+	d, err := t.w.Disk(sim.NodeID(node))
+	if err != nil {
+		return err
+	}
+	if !on {
+		return d.SetOptions(t.disk)
+	}
+	if kind == "disk-bit-flip" {
+		// Flip one bit of a durable file; the node must notice by checksum when it
+		// next reads it (at restart), never serve the damaged data.
+		files := d.List()
+		if len(files) == 0 {
+			return nil
+		}
+		_, err := d.CorruptBit(files[int(t.w.Rand(sim.StreamNemesis).Uint64()%uint64(len(files)))])
+		return err
+	}
+	opts, err := diskFaultOptions(t.disk, kind)
+	if err != nil {
+		return err
+	}
+	return d.SetOptions(opts)
+}
+
+func (t *simTarget) ArmCrashPoint(node int, point nemesis.CrashPoint, nth int) error {
+	step, ok := crashPointSteps[point]
+	if !ok {
+		return nil // a step this host does not have: never fires
+	}
+	if prev, ok := t.armed[node]; ok {
+		_ = t.w.DisarmCrashPoint(sim.NodeID(node), prev)
+		delete(t.armed, node)
+	}
+	if nth == 0 {
+		return nil
+	}
+	t.armed[node] = step
+	return t.w.ArmCrashPoint(sim.NodeID(node), step, nth)
+}
+
+func (t *simTarget) HealAll() error {
+	t.w.Net().Heal()
+	all := t.w.Nodes()
+	if err := t.w.Net().Unclog(all...); err != nil {
+		return err
+	}
+	for node, step := range t.armed {
+		_ = t.w.DisarmCrashPoint(sim.NodeID(node), step)
+	}
+	clear(t.armed)
+	for _, n := range all {
+		st, err := t.w.State(n)
+		if err != nil {
+			return err
+		}
+		switch st {
+		case sim.StatePaused:
+			err = t.w.Resume(n)
+		case sim.StateCrashed:
+			err = t.w.Restart(n)
+		}
+		if err != nil {
+			return err
+		}
+		if d, err := t.w.Disk(n); err == nil {
+			if err := d.SetOptions(t.disk); err != nil {
+				return err
+			}
+		}
+	}
+	return t.ClearClocks()
+}
