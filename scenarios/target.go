@@ -26,7 +26,7 @@ var crashPointSteps = map[nemesis.CrashPoint]string{
 type simTarget struct {
 	w     *sim.World
 	c     *cluster.Cluster
-	armed map[int]string // server -> armed host step
+	armed map[int]string  // server -> armed host step
 	disk  sim.DiskOptions // the scenario's disk settings, which faults add to
 }
 
