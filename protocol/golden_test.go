@@ -526,6 +526,9 @@ func compareGolden(t *testing.T, conn int, want []goldenFrame, got [][]byte) {
 			fmt.Fprintf(&report, "conn %d frame #%d (capture %d): missing; want %x\n  decoded: %s\n", conn, i, want[i].index, want[i].bytes, want[i].decoded)
 		default:
 			w, g := maskGolden(want[i].bytes, want[i].ranges), maskGolden(got[i], want[i].ranges)
+			if want[i].why != "" && bytes.Equal(w, g) {
+				t.Logf("conn %d frame #%d: deliberately unlike ZooKeeper 3.8.0: %s", conn, i, want[i].why)
+			}
 			if !bytes.Equal(w, g) {
 				fmt.Fprintf(&report, "conn %d frame #%d (capture %d) differs:\n  want %x\n  got  %x\n  decoded: %s\n",
 					conn, i, want[i].index, w, g, want[i].decoded)

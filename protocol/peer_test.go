@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -828,4 +829,36 @@ func TestSilentSessionExpiresWhileConnected(t *testing.T) {
 	require.Greater(t, now, int64(start+20_000+4000), "session expired before its timeout")
 	require.True(t, h.closed[1])
 	require.Zero(t, h.p.Status().Ephemerals)
+}
+
+func TestJavaHashSetOrder(t *testing.T) {
+	eph := func(ns ...int) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, fmt.Sprintf("/get_ephemerals/e%d", n))
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		in      []string
+		setSize int
+		want    []string
+	}{
+		// "/x/a".hashCode() = 1517051; spread keeps bucket 12 of 16; b and c follow it.
+		{name: "buckets of a 16-slot table", in: []string{"/x/a", "/x/b", "/x/c"}, setSize: 3,
+			want: []string{"/x/c", "/x/b", "/x/a"}},
+		{name: "captured getEphemerals", in: []string{"/get_ephemerals/e1", "/get_ephemerals/e2", "/get_ephemerals2/e3"},
+			setSize: 3, want: []string{"/get_ephemerals2/e3", "/get_ephemerals/e1", "/get_ephemerals/e2"}},
+		{name: "12 entries grow the table to 32", in: eph(0, 1, 10, 11, 12, 13, 2, 3, 4, 5, 6, 7, 8, 9), setSize: 14,
+			want: eph(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 11, 12)},
+		{name: "a prefix match keeps the whole set's table", in: eph(11, 13), setSize: 14, want: eph(13, 11)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := slices.Clone(tt.in)
+			javaHashSetOrder(got, tt.setSize)
+			require.Equal(t, tt.want, got)
+		})
+	}
 }
