@@ -94,15 +94,26 @@ func TestFilesAppendRecover(t *testing.T) {
 	}
 }
 
-func TestFilesTornTailIsTruncated(t *testing.T) {
-	dir := t.TempDir()
+// fourRecordLog writes records 1..4 to a fresh directory and returns it, the log's
+// path and its content.
+func fourRecordLog(t *testing.T) (dir, log string, data []byte) {
+	t.Helper()
+	dir = t.TempDir()
 	f := freshFiles(t, dir, "")
 	if err := f.Append(records(1, 4), true); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
-	log := filepath.Join(dir, versionDir, storage.LogFileName(1))
-	full, _ := os.ReadFile(log)
+	log = filepath.Join(dir, versionDir, storage.LogFileName(1))
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, log, data
+}
+
+func TestFilesTornTailIsTruncated(t *testing.T) {
+	dir, log, full := fourRecordLog(t)
 	// Tear the last record: keep only part of it, as a crash mid-write would.
 	if err := os.WriteFile(log, full[:len(full)-3], 0o644); err != nil {
 		t.Fatal(err)
@@ -126,14 +137,7 @@ func TestFilesTornTailIsTruncated(t *testing.T) {
 }
 
 func TestFilesCorruptionIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	f := freshFiles(t, dir, "")
-	if err := f.Append(records(1, 4), true); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	log := filepath.Join(dir, versionDir, storage.LogFileName(1))
-	data, _ := os.ReadFile(log)
+	dir, log, data := fourRecordLog(t)
 	// Flip a byte inside record 2's payload; records 3 and 4 stay valid after it.
 	data[storage.LogHeaderSize+storage.RecordHeaderSize+1+storage.RecordHeaderSize] ^= 0xff
 	if err := os.WriteFile(log, data, 0o644); err != nil {

@@ -262,8 +262,9 @@ func lastLog(t *testing.T, dataDir string) string {
 	return logs[len(logs)-1]
 }
 
-// writeSome creates n nodes, then stops the server hard.
-func writeSome(t *testing.T, in *install, n int) {
+// writeSome creates n nodes, stops the server hard, and returns its last log file
+// and that file's content.
+func writeSome(t *testing.T, in *install, n int) (string, []byte) {
 	t.Helper()
 	in.mustRun("start")
 	c := in.client()
@@ -274,16 +275,17 @@ func writeSome(t *testing.T, in *install, n int) {
 	}
 	c.Close()
 	in.kill9()
-}
-
-func TestTornLogTailIsTruncatedOnRestart(t *testing.T) {
-	in := newInstall(t, "")
-	writeSome(t, in, 5)
 	log := lastLog(t, in.dataDir)
 	data, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return log, data
+}
+
+func TestTornLogTailIsTruncatedOnRestart(t *testing.T) {
+	in := newInstall(t, "")
+	log, data := writeSome(t, in, 5)
 	// Half of a record appended after the last one: what a crash mid-append leaves.
 	tail, err := storage.AppendRecords(nil, []storage.Record{{Zxid: 1<<32 | 1, Payload: []byte("torn")}})
 	if err != nil {
@@ -310,12 +312,7 @@ func TestTornLogTailIsTruncatedOnRestart(t *testing.T) {
 
 func TestCorruptRecordIsRefused(t *testing.T) {
 	in := newInstall(t, "")
-	writeSome(t, in, 5)
-	log := lastLog(t, in.dataDir)
-	data, err := os.ReadFile(log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, data := writeSome(t, in, 5)
 	// Damage the first record's payload; valid records follow, so this is not a torn tail.
 	data[storage.LogHeaderSize+storage.RecordHeaderSize] ^= 0x55
 	if err := os.WriteFile(log, data, 0o644); err != nil {
