@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/zksim/zksim/protocol/session"
 	"github.com/zksim/zksim/protocol/storage"
@@ -861,4 +862,128 @@ func TestJavaHashSetOrder(t *testing.T) {
 			require.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestPeerSessionGuaranteesProperty drives a Peer with random requests from a few
+// connections and random Ready/Advance interleavings, and checks what ZooKeeper
+// promises every session: one reply per request, in request order; zxids in replies
+// never go back; a data watch fires before the session sees the change it announces;
+// and the log replays to the same tree.
+func TestPeerSessionGuaranteesProperty(t *testing.T) {
+	paths := []string{"/a", "/b", "/a/c"}
+	type sent struct {
+		xid  int32
+		op   wire.OpCode
+		path string
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		p, err := NewStandalone(Config{TickTime: 2000}, storage.RecoveredState{}, 1_000_000)
+		require.NoError(rt, err)
+		var logged []storage.Record
+		const conns = 3
+		inflight := map[ConnID][]sent{}
+		nextXid := map[ConnID]int32{}
+		lastZxid := map[ConnID]int64{}
+		armed := map[ConnID]map[string]int64{} // data watches: mzxid the watch was set at
+
+		check := func(c ConnID, frame []byte) {
+			hdr, err := wire.DecodeReplyHeader(frame[4:])
+			require.NoError(rt, err)
+			if hdr.Xid == wire.XidNotification {
+				_, ev, err := wire.DecodeReply(frame[4:], wire.OpNotification)
+				require.NoError(rt, err)
+				delete(armed[c], ev.(*wire.WatcherEvent).Path)
+				return
+			}
+			require.NotEmpty(rt, inflight[c], "conn %d: reply %d to nothing", c, hdr.Xid)
+			req := inflight[c][0]
+			inflight[c] = inflight[c][1:]
+			require.Equal(rt, req.xid, hdr.Xid, "conn %d: replies out of order", c)
+			require.GreaterOrEqual(rt, hdr.Zxid, lastZxid[c], "conn %d: went back in time", c)
+			lastZxid[c] = hdr.Zxid
+			_, resp, err := wire.DecodeReply(frame[4:], req.op)
+			require.NoError(rt, err)
+			watchedAt, watched := armed[c][req.path]
+			var st *wire.Stat
+			switch r := resp.(type) {
+			case *wire.GetDataResponse:
+				st = &r.Stat
+			case *wire.StatResponse:
+				st = &r.Stat
+			}
+			switch {
+			case st != nil && watched:
+				require.LessOrEqual(rt, st.Mzxid, watchedAt, "conn %d saw %s change before its watch fired", c, req.path)
+			case hdr.Err == wire.ErrNoNode && watched && req.op != wire.OpCreate:
+				rt.Fatalf("conn %d saw %s deleted before its watch fired", c, req.path)
+			}
+			if req.op == wire.OpGetData && st != nil {
+				armed[c][req.path] = st.Mzxid
+			}
+		}
+		step := func() {
+			rd := p.Ready()
+			logged = append(logged, rd.Records...)
+			for _, o := range rd.Out {
+				require.False(rt, o.Close, "nothing here closes a connection")
+				if o.Frame != nil {
+					check(o.Conn, o.Frame)
+				}
+			}
+			p.Advance()
+		}
+		for c := ConnID(1); c <= conns; c++ {
+			p.Connect(c, "127.0.0.1")
+			p.Receive(c, wire.EncodeConnectRequest(&wire.ConnectRequest{TimeOut: 30000, Passwd: make([]byte, 16)})[4:])
+		}
+		for p.HasReady() {
+			rd := p.Ready()
+			logged = append(logged, rd.Records...)
+			p.Advance()
+		}
+		for c := ConnID(1); c <= conns; c++ {
+			armed[c] = map[string]int64{}
+		}
+		steps := rapid.IntRange(1, 80).Draw(rt, "steps")
+		for range steps {
+			if rapid.IntRange(0, 2).Draw(rt, "advance") == 0 {
+				if p.HasReady() {
+					step()
+				}
+				continue
+			}
+			c := ConnID(rapid.IntRange(1, conns).Draw(rt, "conn"))
+			path := rapid.SampledFrom(paths).Draw(rt, "path")
+			var req wire.Request
+			switch rapid.IntRange(0, 5).Draw(rt, "op") {
+			case 0:
+				req = &wire.CreateRequest{Path: path, Data: []byte("x"), ACL: openACL()}
+			case 1:
+				req = &wire.SetDataRequest{Path: path, Data: []byte("y"), Version: -1}
+			case 2:
+				req = &wire.DeleteRequest{Path: path, Version: -1}
+			case 3:
+				req = &wire.GetDataRequest{Path: path, Watch: true}
+			case 4:
+				req = &wire.ExistsRequest{Path: path}
+			default:
+				req = &wire.SyncRequest{Path: path}
+			}
+			nextXid[c]++
+			inflight[c] = append(inflight[c], sent{xid: nextXid[c], op: req.OpCode(), path: path})
+			p.Receive(c, wire.EncodeRequest(nextXid[c], req)[4:])
+		}
+		for p.HasReady() {
+			step()
+		}
+		for c := ConnID(1); c <= conns; c++ {
+			require.Empty(rt, inflight[c], "conn %d: requests never answered", c)
+		}
+		replayed, err := NewStandalone(Config{TickTime: 2000}, storage.RecoveredState{Records: logged}, 2_000_000)
+		require.NoError(rt, err)
+		d1, z1 := p.Digest()
+		d2, z2 := replayed.Digest()
+		require.Equal(rt, z1, z2)
+		require.Equal(rt, d1, d2, "the log does not replay to the same tree")
+	})
 }
