@@ -80,7 +80,10 @@ func CheckLocks(events []LockEvent) []string {
 // Lock is the lock recipe: create a sequential-ephemeral node under Path, hold the
 // lock when it is the lowest, otherwise watch the node just before it. A client that
 // loses its connection records a release at once (it cannot know whether its session
-// survives) and abandons the attempt; its next attempt first deletes the nodes it left.
+// survives) and abandons the attempt; its next attempt first deletes the node it left.
+// When a create's outcome is unknown, the node it may have made has no known name
+// (Curator finds it by a GUID in the name; a history checker could not attribute it),
+// so the recipe closes the session, which deletes it, and opens a new one.
 type Lock struct {
 	Path string
 	// Hold bounds how long the lock is held (uniform in [0, Hold]; default 200ms).
@@ -88,7 +91,8 @@ type Lock struct {
 
 	attempt int
 	holding bool
-	dirty   bool
+	dirty   bool // an attempt was abandoned; its node may remain
+	unsure  bool // a create's outcome is unknown: a node of ours may exist unnamed
 	abort   func()
 	mine    string
 }
@@ -194,7 +198,11 @@ func (l *Lock) Run(c *Client, rng *rand.Rand, done func()) {
 		}, finish)
 	}
 	create := func() {
+		l.mine = ""
 		do(c, checker.Request{Kind: checker.OpCreate, Path: l.Path + "/" + prefix, Ephemeral: true, Sequential: true}, func(op checker.Operation) {
+			if op.Outcome == checker.OutcomeUnknown {
+				l.unsure = true
+			}
 			if failed(op) {
 				return
 			}
@@ -213,35 +221,30 @@ func (l *Lock) Run(c *Client, rng *rand.Rand, done func()) {
 		create()
 		return
 	}
-	// Clean up what an abandoned attempt may have left before trying again.
-	do(c, checker.Request{Kind: checker.OpGetChildren, Path: l.Path}, func(op checker.Operation) {
+	l.dirty = false
+	if l.unsure {
+		// A create of ours may have left a node nobody can name: end the session, which
+		// deletes it, and start over on a new one.
+		l.unsure = false
+		l.abort = nil
+		c.Close(func() {
+			c.After(l.Hold, func() {
+				_ = c.Open()
+				done()
+			})
+		})
+		return
+	}
+	if l.mine == "" {
+		create()
+		return
+	}
+	// Delete the node the abandoned attempt left, then try again.
+	do(c, checker.Request{Kind: checker.OpDelete, Path: l.mine, Version: checker.AnyVersion}, func(op checker.Operation) {
 		if failed(op) {
 			return
 		}
-		var stale []string
-		for _, k := range op.Resp.Children {
-			if strings.HasPrefix(k, prefix) {
-				stale = append(stale, l.Path+"/"+k)
-			}
-		}
-		slices.Sort(stale)
-		var next func()
-		next = func() {
-			if len(stale) == 0 {
-				l.dirty = false
-				create()
-				return
-			}
-			p := stale[0]
-			stale = stale[1:]
-			do(c, checker.Request{Kind: checker.OpDelete, Path: p, Version: checker.AnyVersion}, func(op checker.Operation) {
-				if failed(op) {
-					return
-				}
-				next()
-			}, finish)
-		}
-		next()
+		create()
 	}, finish)
 }
 
