@@ -75,11 +75,11 @@ func CrashPoints() []Entry {
 	return out
 }
 
-// allCrashPoints is every point in name order, for drawing.
-func allCrashPoints() []CrashPoint {
+// sortedCrashPoints is every point in name order, for drawing.
+var sortedCrashPoints = func() []CrashPoint {
 	out := make([]CrashPoint, 0, len(crashPoints))
 	for _, e := range CrashPoints() {
 		out = append(out, CrashPoint(e.Name))
 	}
 	return out
-}
+}()

@@ -39,7 +39,7 @@ func Generate(seed uint64, mix Mix, shape ClusterShape, safety time.Duration) (S
 		total += mix.Weights[k]
 	}
 	for t := time.Duration(0); ; {
-		t += mix.Gap/2 + time.Duration(rng.Int64N(int64(mix.Gap)+1))
+		t += roundMS(mix.Gap/2 + time.Duration(rng.Int64N(int64(mix.Gap)+1)))
 		if t >= safety || total == 0 {
 			break
 		}
@@ -72,19 +72,25 @@ type generator struct {
 	busy    map[string]time.Duration // a family of faults in force until
 }
 
+// down counts the servers possibly down at t, forgetting intervals over by then (t
+// never decreases).
 func (g *generator) down(t time.Duration) int {
+	g.downs = slices.DeleteFunc(g.downs, func(d interval) bool { return d.end <= t })
 	n := 0
 	for _, d := range g.downs {
-		if d.end > t {
-			n += d.n
-		}
+		n += d.n
 	}
 	return n
 }
 
+// roundMS keeps generated times readable: whole milliseconds, at least one.
+func roundMS(d time.Duration) time.Duration {
+	return max(d.Truncate(time.Millisecond), time.Millisecond)
+}
+
 // span draws how long a fault lasts, ending before the safety phase does.
 func (g *generator) span(t time.Duration) time.Duration {
-	return min(g.mix.For.draw(g.rng), g.safety-t)
+	return min(roundMS(g.mix.For.draw(g.rng)), g.safety-t)
 }
 
 // claim reserves a family of faults that must not overlap, or reports it busy.
@@ -97,7 +103,7 @@ func (g *generator) claim(family string, t, d time.Duration) bool {
 }
 
 func (g *generator) amount(limit time.Duration) time.Duration {
-	return Range{time.Millisecond, max(limit, time.Millisecond)}.draw(g.rng)
+	return roundMS(Range{time.Millisecond, max(limit, time.Millisecond)}.draw(g.rng))
 }
 
 // serverTarget draws a target among the servers: often the leader, since faults there
@@ -157,7 +163,7 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 		f.For = g.span(t)
 		if k == ArmCrashPoint {
 			g.serverTarget(&f)
-			f.Point = allCrashPoints()[g.rng.IntN(len(crashPoints))]
+			f.Point = sortedCrashPoints[g.rng.IntN(len(sortedCrashPoints))]
 			f.Nth = 1 + g.rng.IntN(3)
 		} else if g.anyTarget(&f) {
 			return f, true // a client going down costs no quorum
@@ -180,7 +186,7 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 		g.anyTarget(&f)
 		f.Amount = g.amount(g.mix.ClockJump)
 		f.For = g.span(t)
-		f.Period = max(Range{10 * time.Millisecond, 500 * time.Millisecond}.draw(g.rng), f.For/maxStrobeJumps+1)
+		f.Period = max(roundMS(Range{10 * time.Millisecond, 500 * time.Millisecond}.draw(g.rng)), f.For/maxStrobeJumps+1)
 	case ClockScramble:
 		f.Select = SelectAll
 		f.Amount = g.amount(g.mix.ClockJump)

@@ -39,45 +39,51 @@ func NewRunner(s Schedule, seed uint64) *Runner {
 	return r
 }
 
-// push inserts f after everything due at the same time or earlier, except that
-// follow-ups go before scheduled faults of the same time, so a node restarted at t can
-// be crashed again at t.
+// push queues f. Faults leave in time order; at equal times follow-ups go first, so
+// a node restarted at t can be crashed again at t; then in the order they were queued.
 func (r *Runner) push(f Fault, follow bool) {
 	r.seq++
-	q := queued{f: f, seq: r.seq, follow: follow}
-	i, _ := slices.BinarySearchFunc(r.queue, q, func(a, b queued) int {
-		if a.f.At != b.f.At {
-			return cmpDuration(a.f.At, b.f.At)
+	r.queue = append(r.queue, queued{f: f, seq: r.seq, follow: follow})
+	for i := len(r.queue) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !r.queue[i].before(r.queue[parent]) {
+			break
 		}
-		if a.follow != b.follow {
-			if a.follow {
-				return -1
+		r.queue[i], r.queue[parent] = r.queue[parent], r.queue[i]
+		i = parent
+	}
+}
+
+func (q queued) before(o queued) bool {
+	if q.f.At != o.f.At {
+		return q.f.At < o.f.At
+	}
+	if q.follow != o.follow {
+		return q.follow
+	}
+	return q.seq < o.seq
+}
+
+// pop removes the first fault of the heap.
+func (r *Runner) pop() queued {
+	top := r.queue[0]
+	last := len(r.queue) - 1
+	r.queue[0] = r.queue[last]
+	r.queue = r.queue[:last]
+	for i := 0; ; {
+		least := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(r.queue) && r.queue[c].before(r.queue[least]) {
+				least = c
 			}
-			return 1
 		}
-		return cmpUint(a.seq, b.seq)
-	})
-	r.queue = slices.Insert(r.queue, i, q)
-}
-
-func cmpDuration(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+		if least == i {
+			break
+		}
+		r.queue[i], r.queue[least] = r.queue[least], r.queue[i]
+		i = least
 	}
-	return 0
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return top
 }
 
 // Next is when the next fault is due, or false when nothing is left.
@@ -90,8 +96,15 @@ func (r *Runner) Next() (time.Duration, bool) {
 
 // Pending lists the faults still queued, in the order they will be applied.
 func (r *Runner) Pending() []Fault {
-	out := make([]Fault, len(r.queue))
-	for i, q := range r.queue {
+	sorted := slices.Clone(r.queue)
+	slices.SortFunc(sorted, func(a, b queued) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]Fault, len(sorted))
+	for i, q := range sorted {
 		out[i] = q.f.clone()
 	}
 	return out
@@ -106,8 +119,7 @@ func (r *Runner) Applied() []Applied { return slices.Clone(r.log) }
 func (r *Runner) Advance(t Target, now time.Duration) ([]Applied, error) {
 	var done []Applied
 	for len(r.queue) > 0 && r.queue[0].f.At <= now {
-		q := r.queue[0]
-		r.queue = r.queue[1:]
+		q := r.pop()
 		a, err := Apply(t, q.f, r.rand(q))
 		a.At = now
 		if err != nil {
