@@ -2,10 +2,12 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -234,7 +236,7 @@ func TestWriteAtomicReplaces(t *testing.T) {
 // acknowledged, every client is cut off, and Run returns ErrDisk.
 func TestFailedFsyncStopsServing(t *testing.T) {
 	var failing atomic.Bool
-	srv, result, err := tryTestServer(t, t.TempDir(), "", func(o *Options) {
+	srv, result, _, err := tryTestServer(t, t.TempDir(), "", func(o *Options) {
 		o.openFiles = func(f *Files) {
 			f.fsync = func(file *os.File) error {
 				if failing.Load() {
@@ -263,5 +265,40 @@ func TestFailedFsyncStopsServing(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", srv.Addr().String(), time.Second); err == nil {
 		t.Error("client port still open")
+	}
+}
+
+// TestSnapshotsAndAutopurgeAcrossRestarts: with a small snapCount the server takes
+// snapshots and rolls its log as it goes; a restart recovers from the newest snapshot
+// plus the logs after it, and autopurge at start keeps snapRetainCount snapshots.
+func TestSnapshotsAndAutopurgeAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	var logged syncBuffer
+	r := &restartable{t: t, dir: dir, cfg: "snapCount=10\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\n",
+		opts: []func(*Options){func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) }}}
+	addr := r.start()
+	c := connect(t, addr, 10*time.Second)
+	const nodes = 120
+	for i := range nodes {
+		must(c.Create("/s"+strconv.Itoa(i), []byte(strconv.Itoa(i)), 0, open))(t)
+	}
+	c.Close()
+	r.stop()
+	snaps, _ := filepath.Glob(filepath.Join(dir, versionDir, "snapshot.*"))
+	logs, _ := filepath.Glob(filepath.Join(dir, versionDir, "log.*"))
+	if len(snaps) < 4 || len(logs) < 4 {
+		t.Fatalf("%d snapshots and %d logs after %d writes with snapCount=10", len(snaps), len(logs), nodes)
+	}
+	addr = r.start()
+	defer r.stop()
+	if snaps, _ := filepath.Glob(filepath.Join(dir, versionDir, "snapshot.*")); len(snaps) != 3 {
+		t.Errorf("%d snapshots after autopurge, want 3; log:\n%s", len(snaps), logged.String())
+	}
+	c = connect(t, addr, 10*time.Second)
+	for i := range nodes {
+		data, _ := must2(c.Get("/s" + strconv.Itoa(i)))(t)
+		if string(data) != strconv.Itoa(i) {
+			t.Fatalf("/s%d = %q after restart", i, data)
+		}
 	}
 }

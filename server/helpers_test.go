@@ -13,15 +13,16 @@ import (
 // given zoo.cfg lines (tickTime=2000 unless they say otherwise); it stops at cleanup.
 func newTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) *Server {
 	t.Helper()
-	srv, _, err := tryTestServer(t, dir, cfgLines, opts...)
+	srv, _, _, err := tryTestServer(t, dir, cfgLines, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv
 }
 
-// tryTestServer is newTestServer that returns New's error, and Run's result on a channel.
-func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (*Server, <-chan error, error) {
+// tryTestServer is newTestServer that returns New's error, Run's result on a channel,
+// and a function that cancels Run.
+func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (*Server, <-chan error, context.CancelFunc, error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,19 +45,47 @@ func tryTestServer(t *testing.T, dir, cfgLines string, opts ...func(*Options)) (
 	srv, err := New(cfg, o)
 	if err != nil {
 		ln.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan struct{})
 	result := make(chan error, 1)
 	go func() {
-		err := srv.Run(ctx)
-		done <- err
-		result <- err
+		result <- srv.Run(ctx)
+		close(done)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 	})
-	return srv, result, nil
+	return srv, result, cancel, nil
+}
+
+// restartable runs a server on dir that the test can stop and start again.
+type restartable struct {
+	t        *testing.T
+	dir, cfg string
+	srv      *Server
+	result   <-chan error
+	cancel   context.CancelFunc
+	opts     []func(*Options)
+}
+
+func (r *restartable) start() string {
+	r.t.Helper()
+	srv, result, cancel, err := tryTestServer(r.t, r.dir, r.cfg, r.opts...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv, r.result, r.cancel = srv, result, cancel
+	return srv.Addr().String()
+}
+
+// stop shuts the server down cleanly.
+func (r *restartable) stop() {
+	r.t.Helper()
+	r.cancel()
+	if err := <-r.result; err != nil {
+		r.t.Fatal(err)
+	}
 }

@@ -171,14 +171,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if queue <= 0 {
 		queue = 4096
 	}
-	return &Server{
+	srv := &Server{
 		cfg: cfg, log: log, files: files, core: c, ln: ln,
 		maxBuffer: maxBuffer, queueLen: queue, started: time.Now(),
 		events:  make(chan event, 1024),
 		stopped: make(chan struct{}),
 		perIP:   map[string]int{},
 		conns:   map[protocol.ConnID]*clientConn{},
-	}, nil
+	}
+	if cfg.PurgeInterval > 0 {
+		// ZooKeeper's cleanup task runs once at start, then every purgeInterval hours.
+		srv.purge()
+	}
+	return srv, nil
 }
 
 // Addr is the client port's address.
@@ -217,7 +222,6 @@ func (s *Server) serve(ctx context.Context) error {
 	defer ticker.Stop()
 	var purge <-chan time.Time
 	if s.cfg.PurgeInterval > 0 {
-		s.purge()
 		t := time.NewTicker(time.Duration(s.cfg.PurgeInterval) * time.Hour)
 		defer t.Stop()
 		purge = t.C
