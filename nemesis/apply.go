@@ -217,7 +217,7 @@ func apply(t Target, a *Applied, rng *rand.Rand) error {
 	case ArmCrashPoint:
 		return each(func(id int) error { return t.ArmCrashPoint(id, f.Point, max(f.Nth, 1)) })
 	case DisarmCrashPoint:
-		return each(func(id int) error { return t.ArmCrashPoint(id, f.Point, 0) })
+		return each(func(id int) error { return t.DisarmCrashPoint(id, f.Point) })
 	case HealAll:
 		return t.HealAll()
 	case Liveness:

@@ -56,7 +56,7 @@ func TestApplyCalls(t *testing.T) {
 		{line: "1s disk-heal 2", calls: []string{"disk-lost-fsync 2 false", "disk-torn-tail 2 false", "disk-bit-flip 2 false", "disk-failed-sync 2 false"}, nodes: []int{2}},
 		{line: "1s crash-point leader point=newleader-before-uptodate nth=2", calls: []string{"arm 1 newleader-before-uptodate 2"}, nodes: []int{1}},
 		{line: "1s crash-point 3 point=snap-mid-transfer", calls: []string{"arm 3 snap-mid-transfer 1"}, nodes: []int{3}},
-		{line: "1s disarm 3 point=snap-mid-transfer", calls: []string{"arm 3 snap-mid-transfer 0"}, nodes: []int{3}},
+		{line: "1s disarm 3 point=snap-mid-transfer", calls: []string{"disarm 3 snap-mid-transfer"}, nodes: []int{3}},
 		{line: "1s heal-all", setup: []string{"0s crash 2"}, calls: []string{"heal-all"}},
 		{line: "1s liveness"},
 	} {

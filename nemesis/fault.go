@@ -27,10 +27,26 @@ const (
 var selectors = map[Selector]struct {
 	single  bool // resolves to at most one node
 	clients bool // resolves to clients
+	desc    string
 }{
-	SelectLeader: {single: true}, SelectFollower: {single: true}, SelectFollowers: {},
-	SelectRandom: {single: true}, SelectMinority: {}, SelectAll: {},
-	SelectClient: {single: true, clients: true}, SelectClients: {clients: true},
+	SelectLeader:    {single: true, desc: "the current leader (skipped when there is none)"},
+	SelectFollower:  {single: true, desc: "one random server that is not the leader"},
+	SelectFollowers: {desc: "every server that is not the leader"},
+	SelectRandom:    {single: true, desc: "one random server"},
+	SelectMinority:  {desc: "a random minority of the servers"},
+	SelectAll:       {desc: "every server"},
+	SelectClient:    {single: true, clients: true, desc: "one random client"},
+	SelectClients:   {clients: true, desc: "every client"},
+}
+
+// Selectors lists the node selectors with their descriptions, sorted by name.
+func Selectors() []Entry {
+	out := make([]Entry, 0, len(selectors))
+	for s, info := range selectors {
+		out = append(out, Entry{string(s), info.desc})
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // maxNodeID bounds node ids so that bad input cannot ask for huge allocations.

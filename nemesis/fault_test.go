@@ -152,7 +152,7 @@ func TestParseFaultErrors(t *testing.T) {
 }
 
 func TestListings(t *testing.T) {
-	for name, list := range map[string][]Entry{"kinds": Kinds(), "crash points": CrashPoints()} {
+	for name, list := range map[string][]Entry{"kinds": Kinds(), "crash points": CrashPoints(), "selectors": Selectors()} {
 		for i, e := range list {
 			if e.Description == "" || strings.Contains(e.Description, "\n") {
 				t.Errorf("%s: %s: want a one-line description, got %q", name, e.Name, e.Description)

@@ -66,7 +66,7 @@ type kindInfo struct {
 var kinds = map[Kind]kindInfo{
 	Partition:        {"split servers into the given groups (groups=1,2|3,4,5); servers in no group form one more", noTarget, []string{"groups", "for"}, []string{"groups"}},
 	PartitionHalves:  {"split servers into two random halves", noTarget, []string{"for"}, nil},
-	PartitionIsolate: {"cut one server off from all other servers", serverTarget, []string{"for"}, nil},
+	PartitionIsolate: {"cut one server off from all other servers (partition-isolate leader: the leader)", serverTarget, []string{"for"}, nil},
 	PartitionThird:   {"cut a random third of the servers (at least one) off from the rest", noTarget, []string{"for"}, nil},
 	PartitionRing:    {"arrange servers in a random ring; each sees only its neighbours, a majority", noTarget, []string{"for"}, nil},
 	PartitionBridge:  {"split servers into two halves that both still reach one bridge server", noTarget, []string{"for"}, nil},

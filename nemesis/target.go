@@ -64,9 +64,11 @@ type Target interface {
 
 	// DiskFault turns one of the DiskFaults modes on or off for a server.
 	DiskFault(node int, kind Kind, on bool) error
-	// ArmCrashPoint makes the server crash the nth time (from 1) it reaches point;
-	// nth 0 disarms the point.
+	// ArmCrashPoint makes the server crash the nth time it reaches point, counting
+	// from 1 (nth 1 is the first time). Arming a point again replaces it.
 	ArmCrashPoint(node int, point CrashPoint, nth int) error
+	// DisarmCrashPoint cancels an armed point; one not armed is no error.
+	DisarmCrashPoint(node int, point CrashPoint) error
 
 	// HealAll undoes everything: heals partitions, resumes paused and restarts crashed
 	// nodes, clears clock offsets and drift, link and disk faults, disarms crash points.
@@ -304,13 +306,25 @@ func (r *Recorder) ArmCrashPoint(node int, point CrashPoint, nth int) error {
 	if err := r.checkServer(node); err != nil {
 		return err
 	}
-	if !point.Valid() || nth < 0 {
+	if !point.Valid() || nth < 1 {
 		return fmt.Errorf("%w: crash point %q nth %d", ErrRecorder, point, nth)
 	}
 	r.record("arm %d %s %d", node, point, nth)
-	if r.FireCrashPoints && nth > 0 && r.status[node] != Crashed {
+	if r.FireCrashPoints && r.status[node] != Crashed {
 		return r.Crash(node)
 	}
+	return nil
+}
+
+// DisarmCrashPoint implements Target.
+func (r *Recorder) DisarmCrashPoint(node int, point CrashPoint) error {
+	if err := r.checkServer(node); err != nil {
+		return err
+	}
+	if !point.Valid() {
+		return fmt.Errorf("%w: crash point %q", ErrRecorder, point)
+	}
+	r.record("disarm %d %s", node, point)
 	return nil
 }
 
