@@ -325,19 +325,13 @@ func TestRunner(t *testing.T) {
 	}
 	r := NewRecorder(shape5)
 	run := NewRunner(s, 42)
+	applied, err := drive(run, r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var lines []string
-	for {
-		at, ok := run.Next()
-		if !ok {
-			break
-		}
-		done, err := run.Advance(r, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range done {
-			lines = append(lines, a.String())
-		}
+	for _, a := range applied {
+		lines = append(lines, a.String())
 	}
 	want := []string{
 		"1s crash leader for=2s => nodes=1",

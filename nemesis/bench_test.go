@@ -36,16 +36,8 @@ func BenchmarkRunner(b *testing.B) {
 	s := mustGenerate(b, 1, DefaultMix(), shape5, 10*time.Minute)
 	b.ReportAllocs()
 	for b.Loop() {
-		r := NewRecorder(shape5)
-		run := NewRunner(s, 1)
-		for {
-			at, ok := run.Next()
-			if !ok {
-				break
-			}
-			if _, err := run.Advance(r, at); err != nil {
-				b.Fatal(err)
-			}
+		if _, err := drive(NewRunner(s, 1), NewRecorder(shape5), nil); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -1,10 +1,5 @@
 package nemesis
 
-import (
-	"slices"
-	"strings"
-)
-
 // CrashPoint names an exact step of the protocol at which an armed server crashes.
 // Protocol hosts check their armed points at these steps; the names are the contract.
 type CrashPoint string
@@ -66,14 +61,7 @@ func (p CrashPoint) Valid() bool {
 func (p CrashPoint) Description() string { return crashPoints[p] }
 
 // CrashPoints lists every crash point with its description, sorted by name.
-func CrashPoints() []Entry {
-	out := make([]Entry, 0, len(crashPoints))
-	for p, desc := range crashPoints {
-		out = append(out, Entry{string(p), desc})
-	}
-	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
-	return out
-}
+func CrashPoints() []Entry { return entries(crashPoints, func(d string) string { return d }) }
 
 // sortedCrashPoints is every point in name order, for drawing.
 var sortedCrashPoints = func() []CrashPoint {

@@ -24,11 +24,13 @@ const (
 	SelectClients   Selector = "clients"   // every client
 )
 
-var selectors = map[Selector]struct {
+type selectorInfo struct {
 	single  bool // resolves to at most one node
 	clients bool // resolves to clients
 	desc    string
-}{
+}
+
+var selectors = map[Selector]selectorInfo{
 	SelectLeader:    {single: true, desc: "the current leader (skipped when there is none)"},
 	SelectFollower:  {single: true, desc: "one random server that is not the leader"},
 	SelectFollowers: {desc: "every server that is not the leader"},
@@ -41,12 +43,7 @@ var selectors = map[Selector]struct {
 
 // Selectors lists the node selectors with their descriptions, sorted by name.
 func Selectors() []Entry {
-	out := make([]Entry, 0, len(selectors))
-	for s, info := range selectors {
-		out = append(out, Entry{string(s), info.desc})
-	}
-	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return entries(selectors, func(s selectorInfo) string { return s.desc })
 }
 
 // maxNodeID bounds node ids so that bad input cannot ask for huge allocations.

@@ -3,6 +3,7 @@ package nemesis
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -58,27 +59,43 @@ func TestGenerateDeterministic(t *testing.T) {
 	}
 }
 
-// runAll applies s to a recorder at every due time, checking after each step that no
-// more voters are down than allowed; it returns the most seen down at once.
+// drive runs a runner to the end against t, calling after (if set) after each step.
+func drive(run *Runner, t Target, after func(at time.Duration) error) ([]Applied, error) {
+	var applied []Applied
+	for {
+		at, ok := run.Next()
+		if !ok {
+			return applied, nil
+		}
+		done, err := run.Advance(t, at)
+		applied = append(applied, done...)
+		if err != nil {
+			return applied, err
+		}
+		if after != nil {
+			if err := after(at); err != nil {
+				return applied, err
+			}
+		}
+	}
+}
+
+// runAll applies s to a recorder that fires every armed crash point, checking after
+// each step that no more voters are down than limit; it returns the most seen down at
+// once.
 func runAll(t *testing.T, s Schedule, shape ClusterShape, seed uint64, limit int) (maxDown int, applied []Applied) {
 	t.Helper()
 	r := NewRecorder(shape)
 	r.FireCrashPoints = true
-	run := NewRunner(s, seed)
-	for {
-		at, ok := run.Next()
-		if !ok {
-			break
-		}
-		done, err := run.Advance(r, at)
-		if err != nil {
-			t.Fatalf("seed %d: %v\n%s", seed, err, s)
-		}
-		applied = append(applied, done...)
+	applied, err := drive(NewRunner(s, seed), r, func(at time.Duration) error {
 		maxDown = max(maxDown, r.Down())
 		if r.Down() > limit {
-			t.Fatalf("seed %d shape %+v: %d voters down at %v, limit %d\n%s", seed, shape, r.Down(), at, limit, s)
+			return fmt.Errorf("%d voters down at %v, limit %d", r.Down(), at, limit)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("seed %d shape %+v: %v\n%s", seed, shape, err, s)
 	}
 	if r.Down() != 0 {
 		t.Fatalf("seed %d: %d voters down at the end", seed, r.Down())

@@ -126,10 +126,13 @@ type Entry struct {
 }
 
 // Kinds lists every fault kind with its description, sorted by name.
-func Kinds() []Entry {
-	out := make([]Entry, 0, len(kinds))
-	for k, info := range kinds {
-		out = append(out, Entry{string(k), info.desc})
+func Kinds() []Entry { return entries(kinds, func(i kindInfo) string { return i.desc }) }
+
+// entries lists a table's names with their descriptions, sorted by name.
+func entries[K ~string, V any](table map[K]V, desc func(V) string) []Entry {
+	out := make([]Entry, 0, len(table))
+	for name, v := range table {
+		out = append(out, Entry{string(name), desc(v)})
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	return out

@@ -1,6 +1,7 @@
 package nemesis
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -62,18 +63,14 @@ func TestPropertyGenerate(t *testing.T) {
 		limit := mix.maxDown(shape)
 		r := NewRecorder(shape)
 		r.FireCrashPoints = true
-		run := NewRunner(s, seed)
-		for {
-			at, ok := run.Next()
-			if !ok {
-				break
-			}
-			if _, err := run.Advance(r, at); err != nil {
-				rt.Fatalf("%v\n%s", err, s)
-			}
+		_, err = drive(NewRunner(s, seed), r, func(at time.Duration) error {
 			if r.Down() > limit {
-				rt.Fatalf("%d voters down at %v, limit %d\n%s", r.Down(), at, limit, s)
+				return fmt.Errorf("%d voters down at %v, limit %d", r.Down(), at, limit)
 			}
+			return nil
+		})
+		if err != nil {
+			rt.Fatalf("%v\n%s", err, s)
 		}
 		if r.Down() != 0 {
 			rt.Fatalf("%d voters down after the final heal", r.Down())
