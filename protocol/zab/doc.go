@@ -41,7 +41,12 @@
 //     the whole log), truncate the log above rd.TruncateTo if rd.Truncate, append
 //     rd.Entries, write rd.HardState to the acceptedEpoch and currentEpoch files. If
 //     rd.MustSync, fsync all of it. The order matters: a follower's synced
-//     transactions must be durable before its currentEpoch says it synced.
+//     transactions must be durable before its currentEpoch says it synced. A learner
+//     buffers a DIFF, TRUNC or SNAP sync in memory and hands it over in the Ready of
+//     NEWLEADER, so its durable log never loses history while an older currentEpoch
+//     still vouches for it; a host that can crash between installing a snapshot and
+//     writing the epoch files should make that Ready's persistence atomic (write the
+//     new snapshot and log aside, then switch).
 //
 //  4. Send the messages whose AfterPersist is true, in order. An ACKEPOCH never
 //     precedes its acceptedEpoch, an ACK never precedes the proposal it acknowledges

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/zksim/zksim/protocol/election"
@@ -118,7 +119,28 @@ type world struct {
 	steps       int
 	crashes     int
 	elections   int // times a server went back to election
+	trace       []string
 }
+
+// note records an event for the failure report (the last events are printed).
+func (w *world) note(parts ...string) {
+	line := strconv.FormatInt(w.now, 10)
+	for _, p := range parts {
+		line += " " + p
+	}
+	w.trace = append(w.trace, line)
+	if len(w.trace) > 40000 {
+		w.trace = slices.Delete(w.trace, 0, 100)
+	}
+}
+
+func (w *world) fatalf(format string, args ...any) {
+	w.t.Helper()
+	w.t.Logf("last events:\n%s", strings.Join(w.trace, "\n"))
+	w.t.Fatalf(format, args...)
+}
+
+func sid(id int64) string { return "s" + strconv.FormatInt(id, 10) }
 
 func newWorld(t testing.TB, seed uint64, voters, observers int, cfg func(*Config)) *world {
 	w := &world{
@@ -172,6 +194,7 @@ func (w *world) boot(s *server) {
 }
 
 func (w *world) crash(s *server) {
+	w.note(sid(s.id), "CRASH")
 	w.crashes++
 	s.up = false
 	s.downTill = w.now + int64(w.rng.IntN(20*tickTime))
@@ -230,6 +253,7 @@ func (w *world) process(s *server) {
 		}
 		rd := s.zn.Ready()
 		if st := rd.Status; st != nil {
+			w.note(sid(s.id), "status", st.Role.String(), st.Phase.String(), "leader", sid(st.Leader), "epoch", strconv.FormatInt(st.Epoch, 10), st.Reason)
 			if st.Role == RoleLooking {
 				w.elections++
 				w.resetConnections(s.id)
@@ -240,7 +264,7 @@ func (w *world) process(s *server) {
 			}
 			if st.Role == RoleLeader && st.Phase == PhaseBroadcast {
 				if other, ok := w.epochLeader[st.Epoch]; ok && other != s.id {
-					w.t.Fatalf("epoch %d established by both %d and %d", st.Epoch, other, s.id)
+					w.fatalf("epoch %d established by both %d and %d", st.Epoch, other, s.id)
 				}
 				w.epochLeader[st.Epoch] = s.id
 			}
@@ -254,6 +278,22 @@ func (w *world) process(s *server) {
 		if persist && w.rng.Float64() < w.crashPoint/2 {
 			w.crash(s) // crash before the fsync: nothing of this Ready is durable
 			return
+		}
+		if rd.Snapshot != nil || rd.Truncate || len(rd.Entries) > 0 || rd.HardState != nil {
+			var what []string
+			if rd.Snapshot != nil {
+				what = append(what, "snap@"+hexZxid(rd.Snapshot.Zxid))
+			}
+			if rd.Truncate {
+				what = append(what, "trunc@"+hexZxid(rd.TruncateTo))
+			}
+			for _, e := range rd.Entries {
+				what = append(what, "+"+hexZxid(e.Zxid))
+			}
+			if rd.HardState != nil {
+				what = append(what, "hard", strconv.FormatInt(rd.HardState.AcceptedEpoch, 10), strconv.FormatInt(rd.HardState.CurrentEpoch, 10))
+			}
+			w.note(append([]string{sid(s.id), "persist"}, what...)...)
 		}
 		if rd.Snapshot != nil {
 			s.disk.snap = *rd.Snapshot
@@ -285,6 +325,7 @@ func (w *world) process(s *server) {
 				w.t.Fatalf("server %d applies %x after %x", s.id, e.Zxid, s.sm.last())
 			}
 			s.sm.entries = append(s.sm.entries, e)
+			w.note(sid(s.id), "apply", hexZxid(e.Zxid), string(e.Txn))
 			w.checkPrefix(s)
 			w.written[string(e.Txn)] = true
 			if s.zn.Role() == RoleLeader {
@@ -309,7 +350,7 @@ func (w *world) checkPrefix(s *server) {
 			continue
 		}
 		if w.order[i].Zxid != e.Zxid || !bytes.Equal(w.order[i].Txn, e.Txn) {
-			w.t.Fatalf("server %d applied %x=%q at %d, others %x=%q", s.id, e.Zxid, e.Txn, i, w.order[i].Zxid, w.order[i].Txn)
+			w.fatalf("server %d applied %x=%q at %d, others %x=%q", s.id, e.Zxid, e.Txn, i, w.order[i].Zxid, w.order[i].Txn)
 		}
 	}
 }
@@ -323,7 +364,7 @@ func (w *world) checkOnQuorum(z int64) {
 		}
 	}
 	if !w.quorum.ContainsQuorum(holders) {
-		w.t.Fatalf("leader applied %x, durable only on %v", z, holders)
+		w.fatalf("leader applied %x, durable only on %v", z, holders)
 	}
 }
 
@@ -439,6 +480,9 @@ func (w *world) deliverZab(l link) {
 	got, n, err := UnmarshalPacket(b)
 	if err != nil || n != len(b) {
 		w.t.Fatalf("codec: %v", err)
+	}
+	if got.Type != TypePing {
+		w.note(sid(l.from), "->", sid(l.to), got.Type.String(), hexZxid(got.Zxid))
 	}
 	if got.Type == TypeDiff || got.Type == TypeTrunc || got.Type == TypeSnap {
 		w.syncs[l.to] = append(w.syncs[l.to], got.Type)

@@ -2,6 +2,7 @@ package zab
 
 import (
 	"encoding/binary"
+	"slices"
 	"strconv"
 )
 
@@ -14,6 +15,17 @@ type learnerState struct {
 	ackedLeader  bool  // NEWLEADER acknowledged
 	upToDate     bool
 	unacked      []int64 // proposals logged before UPTODATE, acknowledged at UPTODATE
+
+	// Until NEWLEADER the sync changes only the in-memory log. The durable log keeps
+	// the history that currentEpoch vouches for, so a sync cut short by a crash or a
+	// lost leader never leaves a shortened log behind an old currentEpoch. At
+	// NEWLEADER one Ready persists the snapshot, the truncation, the synced entries and
+	// then currentEpoch.
+	durable     *memLog // the log as persisted before the sync, restored if it fails
+	syncSnap    *Snapshot
+	syncTrunc   bool
+	syncTruncTo int64
+	syncEntries []Entry
 }
 
 // Follow starts following leader after an election.
@@ -102,6 +114,7 @@ func (n *Node) stepLearner(p Packet) error {
 		// The synced entries were queued for the log as they arrived; the Ready
 		// persists them before the epoch file, and the ACK waits for both.
 		lr.ackedLeader = true
+		n.persistSync()
 		n.setHard(HardState{AcceptedEpoch: n.hard.AcceptedEpoch, CurrentEpoch: n.epoch})
 		lr.deadline = n.now + n.ticks(n.cfg.InitLimit)
 		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, true)
@@ -167,6 +180,7 @@ func (n *Node) learnerOnSyncMode(p Packet) error {
 		return n.drop(ErrUnexpected, p.Type.String()+" out of turn")
 	}
 	lr.syncStarted = true
+	lr.durable = &memLog{base: n.log.base, entries: slices.Clone(n.log.entries)}
 	switch p.Type {
 	case TypeDiff:
 		lr.syncCommitTo = n.log.last()
@@ -175,28 +189,39 @@ func (n *Node) learnerOnSyncMode(p Packet) error {
 			return n.drop(ErrTruncateApplied, "TRUNC to "+hexZxid(p.Zxid)+" below applied "+hexZxid(n.applying))
 		}
 		n.log.truncate(p.Zxid)
-		n.dropPendingAbove(p.Zxid)
-		if !n.truncate || p.Zxid < n.truncateTo {
-			n.truncate, n.truncateTo = true, p.Zxid
-		}
-		n.stable = min(n.stable, p.Zxid)
+		lr.syncTrunc, lr.syncTruncTo = true, p.Zxid
 		lr.syncCommitTo = p.Zxid
 	case TypeSnap:
-		// The snapshot holds only committed transactions: install it at once.
-		n.snapshot = &Snapshot{Zxid: p.Zxid, Data: p.Data}
 		n.log.reset(p.Zxid)
-		n.entries, n.truncate, n.truncateTo = nil, false, 0
-		n.committed, n.applying = p.Zxid, p.Zxid
-		n.stable = min(n.stable, p.Zxid)
+		lr.syncSnap = &Snapshot{Zxid: p.Zxid, Data: p.Data}
 		lr.syncCommitTo = p.Zxid
 	}
 	return nil
 }
 
-// dropPendingAbove forgets queued appends above z that a truncation undoes.
-func (n *Node) dropPendingAbove(z int64) {
-	for len(n.entries) > 0 && n.entries[len(n.entries)-1].Zxid > z {
-		n.entries = n.entries[:len(n.entries)-1]
+// persistSync hands the buffered sync to the next Ready, ahead of currentEpoch.
+func (n *Node) persistSync() {
+	lr := n.lr
+	if s := lr.syncSnap; s != nil {
+		// The snapshot holds only committed transactions; the host installs it
+		// with this Ready.
+		n.snapshot = s
+		n.committed, n.applying, n.applied = s.Zxid, s.Zxid, s.Zxid
+		n.stable = min(n.stable, s.Zxid)
+	}
+	if lr.syncTrunc {
+		n.truncate, n.truncateTo = true, lr.syncTruncTo
+		n.stable = min(n.stable, lr.syncTruncTo)
+	}
+	n.entries = append(n.entries, lr.syncEntries...)
+	lr.durable, lr.syncSnap, lr.syncEntries = nil, nil, nil
+}
+
+// abandonSync restores the in-memory log to what is durable when a sync ends before
+// NEWLEADER.
+func (n *Node) abandonSync() {
+	if n.lr != nil && n.lr.durable != nil {
+		n.log = *n.lr.durable
 	}
 }
 
@@ -219,7 +244,13 @@ func (n *Node) learnerOnProposal(p Packet) error {
 	if !ok {
 		return n.drop(ErrUnexpected, p.Type.String()+" "+hexZxid(p.Zxid)+" after "+hexZxid(last))
 	}
-	n.appendEntry(Entry{Zxid: p.Zxid, Txn: p.Data})
+	e := Entry{Zxid: p.Zxid, Txn: p.Data}
+	if lr.ackedLeader {
+		n.appendEntry(e)
+	} else {
+		n.log.append(e)
+		lr.syncEntries = append(lr.syncEntries, e)
+	}
 	if p.Type == TypeInform {
 		return n.learnerOnCommit(p.Zxid)
 	}

@@ -149,6 +149,7 @@ func (n *Node) setHard(h HardState) {
 // becomeLooking leaves ZAB; the host runs an election next. Logged but uncommitted
 // entries stay in the log: the next leader's history may include them.
 func (n *Node) becomeLooking(reason string) {
+	n.abandonSync()
 	n.role, n.phase, n.leader, n.epoch = RoleLooking, PhaseElection, 0, 0
 	n.ld, n.lr = nil, nil
 	n.setStatus(reason)

@@ -214,6 +214,55 @@ func TestReconnectDropsStaleAcks(t *testing.T) {
 	}
 }
 
+// TestInterruptedSyncKeepsDurableHistory: a sync that ends before NEWLEADER changes
+// nothing durable, and the learner's vote goes back to its durable log.
+func TestInterruptedSyncKeepsDurableHistory(t *testing.T) {
+	leaderLog := []Entry{{Zxid: z(1, 1)}, {Zxid: z(2, 1)}}
+	followerLog := []Entry{{Zxid: z(1, 1)}, {Zxid: z(1, 2)}, {Zxid: z(1, 3)}} // diverged in epoch 1
+	p := newPair(t, leaderLog, followerLog)
+	l, f := p.nodes[2], p.nodes[1]
+	// Run the handshake up to the point where the whole sync is queued for the
+	// follower, delivering nothing of it.
+	for range 10 {
+		for _, id := range []int64{1, 2} {
+			for p.nodes[id].HasReady() {
+				p.ready(id)
+				p.nodes[id].Advance()
+			}
+		}
+		for _, pk := range p.inbox[2] {
+			_ = l.Step(1, pk)
+		}
+		p.inbox[2] = nil
+		if len(p.inbox[1]) > 0 && p.inbox[1][0].Type == TypeLeaderInfo {
+			_ = f.Step(2, p.inbox[1][0])
+			p.inbox[1] = p.inbox[1][1:]
+		}
+	}
+	// The leader's sync is queued: TRUNC to 1.1, then 2.1, then NEWLEADER. Deliver
+	// all but NEWLEADER.
+	sync := p.inbox[1]
+	if len(sync) < 3 || sync[0].Type != TypeTrunc || sync[len(sync)-1].Type != TypeNewLeader {
+		t.Fatalf("sync packets %v", sync)
+	}
+	for _, pk := range sync[:len(sync)-1] {
+		if err := f.Step(2, pk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.LastZxid() != z(2, 1) {
+		t.Fatalf("in-memory view %x", f.LastZxid())
+	}
+	if rd := f.Ready(); rd.Truncate || len(rd.Entries) > 0 || rd.Snapshot != nil {
+		t.Fatalf("sync persisted before NEWLEADER: %+v", rd)
+	}
+	f.Advance()
+	f.StepDown("leader lost")
+	if f.LastZxid() != z(1, 3) {
+		t.Fatalf("after an interrupted sync the vote is %x, want the durable %x", f.LastZxid(), z(1, 3))
+	}
+}
+
 func TestEpochFilesPrecedeEpochMessages(t *testing.T) {
 	p := newPair(t, nil, nil)
 	l, f := p.nodes[2], p.nodes[1]

@@ -3,6 +3,7 @@ package zab
 import (
 	"flag"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -172,20 +173,28 @@ func TestCounterRolloverForcesNewEpoch(t *testing.T) {
 }
 
 // chaos runs one seeded world through rounds of 500 steps with loss, crashes and a
-// fresh random partition each round, then heals it and requires convergence.
+// fresh random partition each round, then heals it and requires convergence. Each seed
+// also draws its own fault mix and limits (swarm testing).
 func chaos(t *testing.T, seed uint64, rounds int) *world {
 	t.Helper()
-	shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}}[seed%4]
+	swarm := rand.New(rand.NewPCG(seed, 0x5a4a))
+	shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}, {5, 0}}[swarm.IntN(5)]
+	commitLog := []int{2, 8, 500}[swarm.IntN(3)]
+	counterBits := []uint{3, 5, 32}[swarm.IntN(3)]
 	w := newWorld(t, seed, shape[0], shape[1], func(c *Config) {
-		c.CommitLogCount = 8
-		c.CounterBits = 5
+		c.CommitLogCount = commitLog
+		c.CounterBits = counterBits
 	})
-	w.writeRate, w.drop, w.crashRate, w.crashPoint = 0.02, 0.005, 0.002, 0.003
+	w.writeRate = []float64{0.005, 0.02, 0.05}[swarm.IntN(3)]
+	w.drop = []float64{0, 0.005, 0.05}[swarm.IntN(3)]
+	w.crashRate = []float64{0, 0.002, 0.01}[swarm.IntN(3)]
+	w.crashPoint = []float64{0, 0.003, 0.03}[swarm.IntN(3)]
+	partitions := []int{0, 3, 2}[swarm.IntN(3)] // each server is cut off with chance 1/n
 	for range rounds {
 		w.run(500)
 		clear(w.group)
 		for _, id := range w.ids {
-			if w.rng.IntN(3) == 0 {
+			if partitions > 0 && w.rng.IntN(partitions) == 0 {
 				w.group[id] = 1
 			}
 		}
