@@ -22,8 +22,13 @@
 //
 // Packets between a leader and a learner must arrive in the order they were sent (the
 // quorum port is a TCP stream). Loss is tolerated: a gap in a learner's stream ends its
-// role, and timeouts end the rest. When the host sees a quorum connection break it may
-// call StepDown at once instead of waiting for the timeout.
+// role, and timeouts end the rest. When the host sees a quorum connection break it
+// should call StepDown on the learner side at once (ZooKeeper's learner sees the socket
+// close) and drop what was in flight on that connection. A learner sends FOLLOWERINFO
+// (or OBSERVERINFO) once; like ZooKeeper's learner, which keeps reconnecting until the
+// leader listens, the host holds that packet until the leader's Node has called Lead.
+// A Node steps packets only in the role they belong to; anything else is refused with
+// ErrUnexpected and changes nothing.
 //
 // # The driver loop
 //
