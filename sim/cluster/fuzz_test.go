@@ -18,7 +18,7 @@ func FuzzStandaloneChaos(f *testing.F) {
 	for _, seed := range []uint64{1, 2, 3, 42} {
 		f.Add(seed)
 	}
-	points := []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply, cluster.CrashMidSnapshot}
+	points := []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader}
 	f.Fuzz(func(t *testing.T, seed uint64) {
 		opts := worldOptions(0)
 		opts.Disk.TornProbability = 0.5

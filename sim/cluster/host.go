@@ -15,18 +15,21 @@ import (
 // began) to give the Peer a plausible wall-clock time in milliseconds.
 const BaseEpochMs int64 = 1_700_000_000_000
 
-// Crash points a Host reaches (sim.Env.CrashPoint). A nemesis arms one by name on a
-// node with sim.World.ArmCrashPoint; the node dies exactly at that step.
+// Crash points a Host reaches (sim.Env.CrashPoint), named as package nemesis names
+// them. A nemesis arms one on a node with sim.World.ArmCrashPoint; the node dies
+// exactly at that step. A standalone server is its own leader.
 const (
 	// CrashAfterAppend: the records of a Ready are in the log file, not yet synced.
-	CrashAfterAppend = "after-append-before-sync"
-	// CrashAfterSync: the log sync completed, Advance (commit and apply) not yet called.
-	CrashAfterSync = "after-sync-before-advance"
-	// CrashAfterApply: a batch of transactions was committed and applied (replies may
-	// not be sent yet).
-	CrashAfterApply = "after-apply"
+	CrashAfterAppend = "leader-append-before-fsync"
+	// CrashAfterSync: the log sync completed, so the batch is committed; Advance
+	// (apply) not yet called.
+	CrashAfterSync = "commit-before-apply"
+	// CrashAfterApply: a batch of transactions was applied; its replies are not sent.
+	CrashAfterApply = "apply-before-reply"
 	// CrashMidSnapshot: a snapshot's temporary file is written, not yet synced or renamed.
-	CrashMidSnapshot = "mid-snapshot"
+	CrashMidSnapshot = "snapshot-mid-write"
+	// CrashLogRollMidHeader: a new log file holds its header, not yet synced.
+	CrashLogRollMidHeader = "log-roll-mid-header"
 )
 
 // HostConfig configures one server host.
@@ -202,6 +205,9 @@ func (h *Host) drive() {
 				h.fail(err.Error())
 				return
 			}
+			if h.halted {
+				return
+			}
 			for _, r := range rd.Records {
 				recs = append(recs, r.Zxid)
 			}
@@ -254,19 +260,24 @@ func (h *Host) advance(recs []int64) {
 
 func (h *Host) appendRecords(recs []storage.Record) error {
 	disk := h.env.Disk()
-	var buf []byte
 	if h.curLog == "" {
 		name := storage.LogFileName(recs[0].Zxid)
 		if err := disk.Create(name); err != nil {
 			return fmt.Errorf("create %s: %w", name, err)
 		}
-		var err error
-		if buf, err = storage.AppendLogHeader(nil, recs[0].Zxid); err != nil {
+		hdr, err := storage.AppendLogHeader(nil, recs[0].Zxid)
+		if err != nil {
 			return err
 		}
+		if err := disk.Append(name, hdr); err != nil {
+			return fmt.Errorf("append to %s: %w", name, err)
+		}
 		h.curLog = name
+		if h.crashPoint(CrashLogRollMidHeader) {
+			return nil
+		}
 	}
-	buf, err := storage.AppendRecords(buf, recs)
+	buf, err := storage.AppendRecords(nil, recs)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
@@ -159,15 +160,16 @@ func TestFailedSyncHaltsTheServer(t *testing.T) {
 }
 
 func TestCrashPoints(t *testing.T) {
-	for _, point := range []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply} {
+	for _, point := range []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader} {
 		t.Run(point, func(t *testing.T) {
-			w, c := busyCluster(t, protocol.Config{TickTime: 500})
+			// Snapshots every 20 transactions, so logs roll often.
+			w, c := busyCluster(t, protocol.Config{TickTime: 500, SnapCount: 20})
 			server := c.Servers()[0]
 			w.RunFor(time.Second)
 			if err := w.ArmCrashPoint(server, point, 0); err != nil {
 				t.Fatal(err)
 			}
-			w.RunFor(100 * time.Millisecond)
+			w.RunFor(time.Second)
 			mustState(t, w, server, sim.StateCrashed)
 			// The batch that reached the crash point: appended, maybe synced, maybe applied.
 			var lastLogged int64
@@ -188,7 +190,8 @@ func TestCrashPoints(t *testing.T) {
 					t.Fatalf("unsynced batch up to %#x survived: recovered %#x", lastLogged, st.Zxid)
 				}
 			default:
-				// Synced: it survives, whether or not it was applied before the crash.
+				// Synced (or, for the snapshot and log-roll points, the batch before the
+				// crash was): it survives, whether or not it was applied.
 				if st.Zxid < lastLogged {
 					t.Fatalf("synced batch up to %#x lost: recovered %#x", lastLogged, st.Zxid)
 				}
@@ -267,6 +270,14 @@ func TestOnlyStandaloneClusters(t *testing.T) {
 	for _, cfg := range []cluster.Config{{Servers: 3}, {Servers: 0}, {Servers: 1, Clients: -1}} {
 		if _, err := cluster.New(w, cfg); !errors.Is(err, cluster.ErrConfig) {
 			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+}
+
+func TestCrashPointNamesAreTheNemesisVocabulary(t *testing.T) {
+	for _, p := range []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader} {
+		if !nemesis.CrashPoint(p).Valid() {
+			t.Errorf("%q is not a nemesis crash point", p)
 		}
 	}
 }
