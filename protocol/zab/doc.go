@@ -27,8 +27,10 @@
 // close) and drop what was in flight on that connection. A learner sends FOLLOWERINFO
 // (or OBSERVERINFO) once; like ZooKeeper's learner, which keeps reconnecting until the
 // leader listens, the host holds that packet until the leader's Node has called Lead.
-// A Node steps packets only in the role they belong to; anything else is refused with
-// ErrUnexpected and changes nothing.
+// A leader (or a looking Node) refuses a packet that does not fit its state with
+// ErrUnexpected and changes nothing; a learner treats an out-of-place packet from its
+// leader as a broken stream and returns to election (during discovery it ignores
+// leftovers of an earlier connection).
 //
 // # The driver loop
 //
