@@ -49,9 +49,12 @@ func (a Applied) String() string {
 // A selector that matches nobody (no leader, nobody in the needed state) is not an
 // error: the Applied says why it was skipped. Restart, resume and crash act only on
 // nodes in the state they need, so replaying a schedule never asks a target for an
-// impossible transition.
+// impossible transition. A nil rng stands for a fixed one.
 func Apply(t Target, f Fault, rng *rand.Rand) (Applied, error) {
 	a := Applied{At: f.At, Fault: f}
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(0, 0))
+	}
 	if err := f.Validate(); err != nil {
 		return a, fmt.Errorf("apply %s: %w", f, err)
 	}
@@ -174,9 +177,10 @@ func apply(t Target, a *Applied, rng *rand.Rand) error {
 		}
 		return nil
 	}
-	switch f.Kind {
-	case Partition, PartitionHalves, PartitionThird, PartitionIsolate, PartitionRing, PartitionBridge, PartitionOneWay:
+	if f.Kind.partition() {
 		return applyPartition(t, a, rng)
+	}
+	switch f.Kind {
 	case Heal:
 		return t.Heal()
 	case Crash:
@@ -356,9 +360,10 @@ func FollowUps(a Applied) []Fault {
 	}
 	end := a.At + f.For
 	on := func(k Kind) Fault { return Fault{At: end, Kind: k, Nodes: slices.Clone(a.Nodes)} }
-	switch f.Kind {
-	case Partition, PartitionHalves, PartitionThird, PartitionIsolate, PartitionRing, PartitionBridge, PartitionOneWay:
+	if f.Kind.partition() {
 		return []Fault{{At: end, Kind: Heal}}
+	}
+	switch f.Kind {
 	case Crash:
 		return []Fault{on(Restart)}
 	case Pause:

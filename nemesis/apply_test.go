@@ -106,6 +106,12 @@ func TestApplyErrors(t *testing.T) {
 	if len(r.Calls) != 0 {
 		t.Errorf("bad faults reached the target: %q", r.Calls)
 	}
+	// A zero Recorder and a nil rng work too.
+	var zero Recorder
+	zero.Shape = ClusterShape{Voters: 3}
+	if a, err := Apply(&zero, mustFault(t, "1s pause random"), nil); err != nil || len(a.Nodes) != 1 {
+		t.Errorf("Apply with nil rng = %v, %v", a, err)
+	}
 }
 
 func TestApplyRandomSelectorsPickLiveNodes(t *testing.T) {

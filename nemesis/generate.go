@@ -138,27 +138,10 @@ func (g *generator) anyTarget(f *Fault) (client bool) {
 func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 	f := Fault{At: t, Kind: k}
 	servers := g.shape.Servers()
+	if k.partition() {
+		return g.partition(f)
+	}
 	switch k {
-	case Partition, PartitionHalves, PartitionIsolate, PartitionThird, PartitionRing, PartitionBridge, PartitionOneWay:
-		if servers < 2 || (k == PartitionRing && servers < 4) || (k == PartitionBridge && servers < 3) {
-			return f, false
-		}
-		f.For = g.span(t)
-		if !g.claim("partition", t, f.For) {
-			return f, false
-		}
-		switch k {
-		case Partition:
-			f.Groups = g.groups()
-		case PartitionIsolate:
-			g.serverTarget(&f)
-		case PartitionOneWay:
-			if g.rng.IntN(3) == 0 {
-				f.Groups = Halves(g.shape.ServerIDs(), g.rng)
-			} else {
-				g.serverTarget(&f)
-			}
-		}
 	case Crash, Pause, ArmCrashPoint:
 		f.For = g.span(t)
 		if k == ArmCrashPoint {
@@ -217,6 +200,31 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 		}
 	default:
 		return f, false
+	}
+	return f, true
+}
+
+// partition draws a partition of kind f.Kind; only one is in force at a time.
+func (g *generator) partition(f Fault) (Fault, bool) {
+	k, t, servers := f.Kind, f.At, g.shape.Servers()
+	if servers < 2 || (k == PartitionRing && servers < 4) || (k == PartitionBridge && servers < 3) {
+		return f, false
+	}
+	f.For = g.span(t)
+	if !g.claim("partition", t, f.For) {
+		return f, false
+	}
+	switch k {
+	case Partition:
+		f.Groups = g.groups()
+	case PartitionIsolate:
+		g.serverTarget(&f)
+	case PartitionOneWay:
+		if g.rng.IntN(3) == 0 {
+			f.Groups = Halves(g.shape.ServerIDs(), g.rng)
+		} else {
+			g.serverTarget(&f)
+		}
 	}
 	return f, true
 }

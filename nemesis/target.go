@@ -218,6 +218,9 @@ func (r *Recorder) transition(verb string, node int, from []Status, to Status) e
 	if !slices.Contains(from, r.status[node]) {
 		return fmt.Errorf("%w: %s node %d: it is %v", ErrRecorder, verb, node, r.status[node])
 	}
+	if r.status == nil {
+		r.status = map[int]Status{}
+	}
 	r.status[node] = to
 	r.record("%s %d", verb, node)
 	return nil
