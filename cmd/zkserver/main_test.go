@@ -188,6 +188,11 @@ func TestQuorumConfigRefused(t *testing.T) {
 	if err == nil || !strings.Contains(errOut, "quorum mode not available yet") {
 		t.Fatalf("start-foreground with an ensemble config: %v\n%s", err, errOut)
 	}
+	// status still reads an ensemble configuration.
+	out, _, err := in.run("status")
+	if err == nil || !strings.Contains(out, fmt.Sprintf("Client port found: %d.", in.port)) {
+		t.Errorf("status with an ensemble config: %v %q", err, out)
+	}
 }
 
 // TestKill9LosesNoAcknowledgedWrite kills the server while clients write, restarts it,

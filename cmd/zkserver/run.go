@@ -91,12 +91,14 @@ func configPath(args []string) string {
 	return p
 }
 
-func loadConfig(path string) (*config.Config, error) {
+// loadConfig reads the configuration; serving it needs a standalone one for now,
+// while stop and status work with any.
+func loadConfig(path string, serve bool) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	if !cfg.Standalone() {
+	if serve && !cfg.Standalone() {
 		return nil, server.ErrQuorumUnavailable
 	}
 	return cfg, nil
@@ -141,7 +143,7 @@ func processAlive(pid int) bool {
 }
 
 func start(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath)
+	cfg, err := loadConfig(cfgPath, true)
 	if err != nil {
 		return err
 	}
@@ -208,7 +210,7 @@ func start(cfgPath string, stdout io.Writer) error {
 
 func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, err := loadConfig(cfgPath)
+	cfg, err := loadConfig(cfgPath, true)
 	if err != nil {
 		return err
 	}
@@ -220,7 +222,7 @@ func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) erro
 }
 
 func stop(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath)
+	cfg, err := loadConfig(cfgPath, false)
 	if err != nil {
 		return err
 	}
@@ -264,7 +266,7 @@ func clientAddr(cfg *config.Config) string {
 }
 
 func status(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath)
+	cfg, err := loadConfig(cfgPath, false)
 	if err != nil {
 		return err
 	}
