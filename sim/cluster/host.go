@@ -32,9 +32,30 @@ const (
 	CrashLogRollMidHeader = "log-roll-mid-header"
 )
 
+// Core is the protocol state machine a Host drives. protocol.Peer is one; the quorum
+// Peer will be another, adding peer messages to its Ready (sent over server-to-server
+// connections like client frames over client connections) and a Step input.
+type Core interface {
+	Tick(now int64)
+	Connect(c protocol.ConnID, remoteIP string)
+	Receive(c protocol.ConnID, payload []byte)
+	Disconnect(c protocol.ConnID)
+	HasReady() bool
+	Ready() protocol.Ready
+	Advance()
+	Status() protocol.Status
+}
+
+// Standalone builds a standalone Peer: the default HostConfig.NewCore.
+func Standalone(cfg protocol.Config, rec storage.RecoveredState, nowMs int64) (Core, error) {
+	return protocol.NewStandalone(cfg, rec, nowMs)
+}
+
 // HostConfig configures one server host.
 type HostConfig struct {
 	Peer protocol.Config
+	// NewCore builds the state machine from what recovery found (default Standalone).
+	NewCore func(cfg protocol.Config, rec storage.RecoveredState, nowMs int64) (Core, error)
 	// TickInterval is how often the Peer is ticked (default TickTime/2).
 	TickInterval time.Duration
 	// MaxFrame is the largest client frame accepted; a larger one closes the connection
@@ -51,7 +72,7 @@ type HostConfig struct {
 type Host struct {
 	cfg  HostConfig
 	env  *sim.Env
-	peer *protocol.Peer
+	peer Core
 
 	conns map[sim.ConnID]bool // open client connections
 	tick  sim.TimerID
@@ -74,8 +95,8 @@ func NewHost(cfg HostConfig) *Host {
 	return &Host{cfg: cfg}
 }
 
-// Peer returns the host's Peer (nil before Start, or if recovery failed).
-func (h *Host) Peer() *protocol.Peer { return h.peer }
+// Core returns the host's state machine (nil before Start, or if recovery failed).
+func (h *Host) Core() Core { return h.peer }
 
 // Halted reports whether the host stopped serving (it has halted its node).
 func (h *Host) Halted() bool { return h.halted }
@@ -112,7 +133,10 @@ func (h *Host) Start(env *sim.Env) {
 	if h.cfg.Record != nil {
 		h.cfg.Record.recovered(rec.LastZxid)
 	}
-	peer, err := protocol.NewStandalone(h.cfg.Peer, rec, h.nowMs())
+	if h.cfg.NewCore == nil {
+		h.cfg.NewCore = Standalone
+	}
+	peer, err := h.cfg.NewCore(h.cfg.Peer, rec, h.nowMs())
 	if err != nil {
 		h.fail(fmt.Sprintf("refusing to start: %v", err))
 		return
@@ -248,14 +272,16 @@ func (h *Host) drive() {
 // advance acknowledges the Ready whose records (zxids recs) are durable.
 func (h *Host) advance(recs []int64) {
 	h.peer.Advance()
+	if len(recs) == 0 {
+		return
+	}
 	if h.cfg.Record != nil {
 		for _, z := range recs {
 			h.cfg.Record.committed(z)
 		}
 	}
-	if len(recs) > 0 {
-		h.crashPoint(CrashAfterApply)
-	}
+	h.env.Trace(fmt.Sprintf("applied %#x..%#x", recs[0], recs[len(recs)-1]))
+	h.crashPoint(CrashAfterApply)
 }
 
 func (h *Host) appendRecords(recs []storage.Record) error {
