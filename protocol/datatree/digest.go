@@ -87,3 +87,20 @@ func nodeHash(n *node) uint64 {
 	h = combine(h, uint64(s.Pzxid))
 	return h
 }
+
+// VerifyDigest recomputes the digest from every node and reports whether the
+// incrementally kept one matches: a self-check for tests and invariant checkers.
+func (t *Tree) VerifyDigest() bool {
+	var sum uint64
+	for _, n := range t.nodes {
+		h := nodeHash(&node{
+			path: n.path, stat: n.stat,
+			pathHash: hashPath(n.path), dataHash: hashData(n.data), aclHash: hashACL(n.acl),
+		})
+		if h != n.hash {
+			return false
+		}
+		sum += h
+	}
+	return sum == t.digest
+}
