@@ -28,27 +28,42 @@ const (
 	ObserverInformBeforeApply  CrashPoint = "observer-inform-before-apply"
 )
 
-var crashPoints = map[CrashPoint]string{
-	FollowerAppendBeforeFsync:  "follower appended a PROPOSAL to its log, before the fsync",
-	FollowerFsyncBeforeAck:     "follower fsynced a PROPOSAL, before sending its ACK",
-	LeaderAppendBeforeFsync:    "leader appended its own proposal to its log, before the fsync",
-	LeaderQuorumBeforeCommit:   "leader counted a quorum of ACKs, before sending any COMMIT",
-	LeaderCommitPartial:        "leader sent a COMMIT to some followers but not all",
-	CommitBeforeApply:          "server learned a COMMIT, before applying the txn to its tree",
-	ApplyBeforeReply:           "server applied a client's txn, before replying to the client",
-	LeaderElectedBeforeEpoch:   "server won the election, before sending LEADERINFO/NEWEPOCH",
-	AcceptedEpochBeforeAck:     "follower wrote acceptedEpoch, before sending ACKEPOCH",
-	LeaderEpochQuorumBeforeNew: "leader got a quorum of ACKEPOCHs, before sending NEWLEADER",
-	SyncWritesBeforeEpoch:      "follower wrote the DIFF/TRUNC/SNAP sync to disk, before writing currentEpoch",
-	CurrentEpochBeforeAck:      "follower wrote currentEpoch, before ACKing NEWLEADER",
-	NewLeaderBeforeUpToDate:    "follower ACKed NEWLEADER, before receiving UPTODATE",
-	LeaderAcksBeforeUpToDate:   "leader got a quorum of NEWLEADER ACKs, before sending UPTODATE",
-	SnapMidTransfer:            "in the middle of a SNAP transfer (part of the snapshot sent or received)",
-	SnapReceivedBeforeFsync:    "follower received a whole SNAP, before its snapshot file is fsynced",
-	TruncBeforeFsync:           "follower truncated its log for a TRUNC, before the fsync",
-	SnapshotMidWrite:           "server is writing a periodic snapshot, before it is complete",
-	LogRollMidHeader:           "server created a new log file, before its header is synced",
-	ObserverInformBeforeApply:  "observer received an INFORM, before applying it",
+// pointRole is the role a server has when it can reach a crash point.
+type pointRole uint8
+
+const (
+	roleAny pointRole = iota
+	roleLeader
+	roleFollower
+	roleObserver
+)
+
+type pointInfo struct {
+	role pointRole
+	desc string
+}
+
+var crashPoints = map[CrashPoint]pointInfo{
+	FollowerAppendBeforeFsync:  {roleFollower, "follower appended a PROPOSAL to its log, before the fsync"},
+	FollowerFsyncBeforeAck:     {roleFollower, "follower fsynced a PROPOSAL, before sending its ACK"},
+	LeaderAppendBeforeFsync:    {roleLeader, "leader appended its own proposal to its log, before the fsync"},
+	LeaderQuorumBeforeCommit:   {roleLeader, "leader counted a quorum of ACKs, before sending any COMMIT"},
+	LeaderCommitPartial:        {roleLeader, "leader sent a COMMIT to some followers but not all"},
+	CommitBeforeApply:          {roleAny, "server learned a COMMIT, before applying the txn to its tree"},
+	ApplyBeforeReply:           {roleAny, "server applied a client's txn, before replying to the client"},
+	LeaderElectedBeforeEpoch:   {roleLeader, "server won the election, before sending LEADERINFO/NEWEPOCH"},
+	AcceptedEpochBeforeAck:     {roleFollower, "follower wrote acceptedEpoch, before sending ACKEPOCH"},
+	LeaderEpochQuorumBeforeNew: {roleLeader, "leader got a quorum of ACKEPOCHs, before sending NEWLEADER"},
+	SyncWritesBeforeEpoch:      {roleFollower, "follower wrote the DIFF/TRUNC/SNAP sync to disk, before writing currentEpoch"},
+	CurrentEpochBeforeAck:      {roleFollower, "follower wrote currentEpoch, before ACKing NEWLEADER"},
+	NewLeaderBeforeUpToDate:    {roleFollower, "follower ACKed NEWLEADER, before receiving UPTODATE"},
+	LeaderAcksBeforeUpToDate:   {roleLeader, "leader got a quorum of NEWLEADER ACKs, before sending UPTODATE"},
+	SnapMidTransfer:            {roleAny, "in the middle of a SNAP transfer (part of the snapshot sent or received)"},
+	SnapReceivedBeforeFsync:    {roleFollower, "follower received a whole SNAP, before its snapshot file is fsynced"},
+	TruncBeforeFsync:           {roleFollower, "follower truncated its log for a TRUNC, before the fsync"},
+	SnapshotMidWrite:           {roleAny, "server is writing a periodic snapshot, before it is complete"},
+	LogRollMidHeader:           {roleAny, "server created a new log file, before its header is synced"},
+	ObserverInformBeforeApply:  {roleObserver, "observer received an INFORM, before applying it"},
 }
 
 // Valid reports whether p is a known crash point.
@@ -58,10 +73,12 @@ func (p CrashPoint) Valid() bool {
 }
 
 // Description is p's one-line description, or "" for an unknown point.
-func (p CrashPoint) Description() string { return crashPoints[p] }
+func (p CrashPoint) Description() string { return crashPoints[p].desc }
 
 // CrashPoints lists every crash point with its description, sorted by name.
-func CrashPoints() []Entry { return entries(crashPoints, func(d string) string { return d }) }
+func CrashPoints() []Entry {
+	return entries(crashPoints, func(i pointInfo) string { return i.desc })
+}
 
 // sortedCrashPoints is every point in name order, for drawing.
 var sortedCrashPoints = func() []CrashPoint {

@@ -145,9 +145,9 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 	case Crash, Pause, ArmCrashPoint:
 		f.For = g.span(t)
 		if k == ArmCrashPoint {
-			g.serverTarget(&f)
-			f.Point = sortedCrashPoints[g.rng.IntN(len(sortedCrashPoints))]
-			f.Nth = 1 + g.rng.IntN(3)
+			if !g.crashPoint(&f) {
+				return f, false
+			}
 		} else if g.anyTarget(&f) {
 			return f, true // a client going down costs no quorum
 		}
@@ -202,6 +202,27 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 		return f, false
 	}
 	return f, true
+}
+
+// crashPoint draws a point and a server in the role that reaches it: the leader for a
+// leader's step, a follower for a follower's, an observer for an observer's.
+func (g *generator) crashPoint(f *Fault) bool {
+	f.Point = sortedCrashPoints[g.rng.IntN(len(sortedCrashPoints))]
+	f.Nth = 1 + g.rng.IntN(3)
+	switch crashPoints[f.Point].role {
+	case roleLeader:
+		f.Select = SelectLeader
+	case roleFollower:
+		f.Select = SelectFollower
+	case roleObserver:
+		if g.shape.Observers == 0 {
+			return false
+		}
+		f.Nodes = []int{g.shape.Voters + 1 + g.rng.IntN(g.shape.Observers)}
+	default:
+		g.serverTarget(f)
+	}
+	return true
 }
 
 // partition draws a partition of kind f.Kind; only one is in force at a time.

@@ -118,6 +118,13 @@ func checkGenerated(t *testing.T, s Schedule, shape ClusterShape, safety time.Du
 		if f.Kind == Partition {
 			checkCover(t, shape.ServerIDs(), f.Groups)
 		}
+		if f.Kind == ArmCrashPoint {
+			role := crashPoints[f.Point].role
+			if (role == roleLeader && f.Select != SelectLeader) || (role == roleFollower && f.Select != SelectFollower) ||
+				(role == roleObserver && (len(f.Nodes) != 1 || f.Nodes[0] <= shape.Voters)) {
+				t.Fatalf("%s: armed on a server that cannot reach it", f)
+			}
+		}
 	}
 }
 
