@@ -97,6 +97,18 @@ func do(c *Client, req checker.Request, then func(checker.Operation), fail func(
 
 func ok(op checker.Operation) bool { return op.Outcome == checker.OutcomeOK }
 
+// orCreate returns a callback that creates path with data when the operation found a
+// node missing (NONODE), then calls done; otherwise it calls done at once.
+func orCreate(c *Client, path, data string, done func()) func(checker.Operation) {
+	return func(op checker.Operation) {
+		if ok(op) && op.Resp.Err == checker.ErrNoNode {
+			do(c, checker.Request{Kind: checker.OpCreate, Path: path, Data: data}, func(checker.Operation) { done() }, done)
+			return
+		}
+		done()
+	}
+}
+
 // Register is the versioned-register workload over Keys top-level znodes
 // (Prefix0..PrefixN-1): reads, blind writes, compare-and-set by version, and reads
 // after sync. A missing key is created.
@@ -114,13 +126,7 @@ func (r *Register) Run(c *Client, rng *rand.Rand, done func()) {
 	key := fmt.Sprintf("%s%d", r.Prefix, rng.IntN(max(r.Keys, 1)))
 	r.n++
 	val := fmt.Sprintf("c%d-%d", c.ID(), r.n)
-	create := func(op checker.Operation) {
-		if ok(op) && op.Resp.Err == checker.ErrNoNode {
-			do(c, checker.Request{Kind: checker.OpCreate, Path: key, Data: val}, func(checker.Operation) { done() }, done)
-			return
-		}
-		done()
-	}
+	create := orCreate(c, key, val, done)
 	switch p := rng.IntN(100); {
 	case p < 35:
 		do(c, checker.Request{Kind: checker.OpGetData, Path: key}, create, done)
@@ -179,13 +185,10 @@ func (ch *Churn) Run(c *Client, rng *rand.Rand, done func()) {
 		ch.Parent = "/churn"
 	}
 	ch.n++
+	createParent := orCreate(c, ch.Parent, "", done)
 	ensureParent := func(op checker.Operation) {
 		ch.Known.learn(op)
-		if ok(op) && op.Resp.Err == checker.ErrNoNode {
-			do(c, checker.Request{Kind: checker.OpCreate, Path: ch.Parent}, func(checker.Operation) { done() }, done)
-			return
-		}
-		done()
+		createParent(op)
 	}
 	switch p := rng.IntN(100); {
 	case p < 20:
@@ -245,13 +248,7 @@ func (cw *ConfigWatch) Run(c *Client, rng *rand.Rand, done func()) {
 	cw.n++
 	if rng.IntN(100) < cw.WritePercent {
 		val := fmt.Sprintf("cfg-c%d-%d", c.ID(), cw.n)
-		do(c, checker.Request{Kind: checker.OpSetData, Path: cw.Path, Data: val, Version: checker.AnyVersion}, func(op checker.Operation) {
-			if ok(op) && op.Resp.Err == checker.ErrNoNode {
-				do(c, checker.Request{Kind: checker.OpCreate, Path: cw.Path, Data: val}, func(checker.Operation) { done() }, done)
-				return
-			}
-			done()
-		}, done)
+		do(c, checker.Request{Kind: checker.OpSetData, Path: cw.Path, Data: val, Version: checker.AnyVersion}, orCreate(c, cw.Path, val, done), done)
 		return
 	}
 	if cw.watching {
@@ -310,7 +307,7 @@ func (m *Multi) Run(c *Client, rng *rand.Rand, done func()) {
 			return
 		}
 		if op.Resp.Err == checker.ErrNoNode {
-			do(c, checker.Request{Kind: checker.OpCreate, Path: shared, Data: "0"}, func(checker.Operation) { done() }, done)
+			orCreate(c, shared, "0", done)(op)
 			return
 		}
 		v := op.Resp.Stat.Version
