@@ -467,8 +467,10 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 		p.proposeError(cn, hdr, wire.ErrReconfigDisabled)
 		return
 	case *wire.SASLRequest:
-		pe.done = true
-		pe.frame = wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid, Zxid: p.tree.LastZxid(), Err: wire.ErrUnimplemented}, nil)
+		// Also outside the pipeline. With no SASL login configured, ZooKeeper 3.8
+		// has no SASL server for the connection and answers OK with a null token.
+		p.emit(cn, wire.EncodeReply(wire.ReplyHeader{Xid: hdr.Xid}, &wire.SASLResponse{}), false)
+		return
 	case *wire.MultiRequest:
 		if _, ok := writeRequest(req); !ok && r.Op == wire.OpMulti {
 			// A read inside multi: Java's prep step fails on it (MARSHALLINGERROR,

@@ -1061,3 +1061,13 @@ func fuzzPayloads(payloads ...[]byte) []byte {
 	}
 	return out
 }
+
+func TestSASLWithoutALoginIsAnsweredEmpty(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.send(1, 5, &wire.SASLRequest{Token: []byte("token")})
+	hdr, resp := h.reply(1, wire.OpSASL)
+	require.Equal(t, wire.ReplyHeader{Xid: 5}, hdr, "OK, zxid 0")
+	require.Nil(t, resp.(*wire.SASLResponse).Token, "a null token")
+	require.False(t, h.closed[1])
+}
