@@ -496,18 +496,36 @@ func (p *Preparer) prepareDeleteContainer(env Env, req Request) (Txn, wire.ErrCo
 	return &DeleteTxn{Path: req.Path}, wire.ErrOK
 }
 
-func (p *Preparer) prepareSetData(env Env, req Request) (Txn, wire.ErrCode) {
+// sessionAndPath is the start of setData, setACL and check: the session, then
+// PathUtils.validatePath.
+func sessionAndPath(env Env, path string) wire.ErrCode {
 	if err := checkSession(env, false); err != wire.ErrOK {
-		return nil, err
+		return err
 	}
-	if !ValidatePath(req.Path) {
-		return nil, wire.ErrBadArguments
+	if !ValidatePath(path) {
+		return wire.ErrBadArguments
 	}
-	n := p.record(req.Path)
+	return wire.ErrOK
+}
+
+// permittedNode returns the pending state of an existing node the caller holds perm on.
+func (p *Preparer) permittedNode(env Env, path string, perm int32) (*changeRecord, wire.ErrCode) {
+	n := p.record(path)
 	if n == nil {
 		return nil, wire.ErrNoNode
 	}
-	if err := checkACL(env, wire.PermWrite, n.acl); err != wire.ErrOK {
+	if err := checkACL(env, perm, n.acl); err != wire.ErrOK {
+		return nil, err
+	}
+	return n, wire.ErrOK
+}
+
+func (p *Preparer) prepareSetData(env Env, req Request) (Txn, wire.ErrCode) {
+	if err := sessionAndPath(env, req.Path); err != wire.ErrOK {
+		return nil, err
+	}
+	n, err := p.permittedNode(env, req.Path, wire.PermWrite)
+	if err != wire.ErrOK {
 		return nil, err
 	}
 	if err := p.checkData(env, req.Path, n.data, req.Data); err != wire.ErrOK {
@@ -527,21 +545,15 @@ func (p *Preparer) prepareSetData(env Env, req Request) (Txn, wire.ErrCode) {
 }
 
 func (p *Preparer) prepareSetACL(env Env, req Request) (Txn, wire.ErrCode) {
-	if err := checkSession(env, false); err != wire.ErrOK {
+	if err := sessionAndPath(env, req.Path); err != wire.ErrOK {
 		return nil, err
-	}
-	if !ValidatePath(req.Path) {
-		return nil, wire.ErrBadArguments
 	}
 	acl, err := fixupACL(env, req.ACL)
 	if err != wire.ErrOK {
 		return nil, err
 	}
-	n := p.record(req.Path)
-	if n == nil {
-		return nil, wire.ErrNoNode
-	}
-	if err := checkACL(env, wire.PermAdmin, n.acl); err != wire.ErrOK {
+	n, err := p.permittedNode(env, req.Path, wire.PermAdmin)
+	if err != wire.ErrOK {
 		return nil, err
 	}
 	version, err := nextVersion(n.stat.Aversion, req.Version)
@@ -556,17 +568,11 @@ func (p *Preparer) prepareSetACL(env Env, req Request) (Txn, wire.ErrCode) {
 }
 
 func (p *Preparer) prepareCheck(env Env, req Request) (Txn, wire.ErrCode) {
-	if err := checkSession(env, false); err != wire.ErrOK {
+	if err := sessionAndPath(env, req.Path); err != wire.ErrOK {
 		return nil, err
 	}
-	if !ValidatePath(req.Path) {
-		return nil, wire.ErrBadArguments
-	}
-	n := p.record(req.Path)
-	if n == nil {
-		return nil, wire.ErrNoNode
-	}
-	if err := checkACL(env, wire.PermRead, n.acl); err != wire.ErrOK {
+	n, err := p.permittedNode(env, req.Path, wire.PermRead)
+	if err != wire.ErrOK {
 		return nil, err
 	}
 	version, err := nextVersion(n.stat.Version, req.Version)
