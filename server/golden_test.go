@@ -141,7 +141,6 @@ var goldenSkip = map[string]string{
 // goldenSkipFrames are single replies whose content depends on the capture run's history.
 var goldenSkipFrames = map[string]map[int]string{
 	"unknown_opcode": {7: "exists / shows the root's cversion and pzxid after the whole capture run"},
-	"get_ephemerals": {9: "Java lists ephemerals in HashSet order; this server sorts them", 13: "HashSet order, as frame 9"},
 }
 
 // TestGoldenCaptures replays the client frames of every zk38-wire case on fresh
