@@ -586,6 +586,9 @@ func checkState(t *rapid.T, tr *Tree, m *model) {
 			t.Fatalf("%s kind %d, want %d", p, k, n.kind)
 		}
 	}
+	if !tr.VerifyDigest() {
+		t.Fatalf("incremental digest drifted from the recomputed one")
+	}
 	for session := int64(1); session <= 3; session++ {
 		var want []string
 		for _, p := range paths {

@@ -522,3 +522,55 @@ func TestReplayIdempotence(t *testing.T) {
 		t.Errorf("replay changed the tree: /r %+v", st)
 	}
 }
+
+// TestCloseSessionSeesOutstanding: the close of a session lists its ephemerals as they
+// will be after the writes still in flight: created ones in, deleted ones out.
+func TestCloseSessionSeesOutstanding(t *testing.T) {
+	s := newStandalone(Config{})
+	mustOK(t, func() Result { _, r := s.do(t, 5, create("/s", 0, "")); return r }())
+	mustOK(t, func() Result { _, r := s.do(t, 5, create("/s/old", wire.ModeEphemeral, "")); return r }())
+	var prepared []Prepared
+	for _, r := range []Request{
+		create("/s/new", wire.ModeEphemeralSequential, ""),
+		{Op: wire.OpDelete, Path: "/s/old", Version: -1},
+		{Op: wire.OpCloseSession},
+	} {
+		prepared = append(prepared, s.prep.Prepare(s.env(5), r))
+	}
+	if got := prepared[2].Txn.(*CloseSessionTxn).Paths; !slices.Equal(got, []string{"/s/new0000000001"}) {
+		t.Errorf("close paths %q", got)
+	}
+	for _, pr := range prepared {
+		mustOK(t, s.apply(t, pr))
+	}
+	if s.tree.EphemeralCount() != 0 || len(s.tree.Sessions()) != 0 || s.tree.NodeCount() != 6 {
+		t.Errorf("after close: %d ephemerals, sessions %v, node count %d", s.tree.EphemeralCount(), s.tree.Sessions(), s.tree.NodeCount())
+	}
+	if !s.tree.VerifyDigest() {
+		t.Error("incremental digest drifted")
+	}
+}
+
+func TestApplyRejectsMismatchedRecords(t *testing.T) {
+	tr := New(Config{})
+	before := tr.Digest()
+	for _, c := range []struct {
+		op  wire.OpCode
+		txn Txn
+	}{
+		{wire.OpCreate, &DeleteTxn{Path: "/x"}},
+		{wire.OpDelete, nil},
+		{wire.OpMulti, &ErrorTxn{}},
+		{wire.OpMulti, &MultiTxn{Ops: []SubTxn{{wire.OpSetACL, &SetACLTxn{Path: "/"}}}}},
+		{wire.OpMulti, &MultiTxn{Ops: []SubTxn{{wire.OpCreate, nil}}}},
+		{wire.OpGetData, &ErrorTxn{}},
+	} {
+		res := tr.Apply(TxnHeader{Zxid: 1, Type: c.op}, c.txn)
+		if res.Err != wire.ErrMarshallingError {
+			t.Errorf("%v %T: %d", c.op, c.txn, res.Err)
+		}
+	}
+	if tr.Digest() != before {
+		t.Error("a rejected txn changed the tree")
+	}
+}
