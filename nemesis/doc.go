@@ -27,7 +27,8 @@
 // Every run has two phases, as in TigerBeetle's simulator: a safety phase with faults,
 // then, at its end, a heal-all (heal partitions, resume, restart, clear clocks, link
 // and disk faults, disarm crash points) and the liveness marker, after which no fault
-// happens and the cluster must recover. A valid schedule always ends with that frame.
+// happens and the cluster must recover (within the marker's for=, when it gives one). A
+// valid schedule always ends with that frame.
 //
 // Generate draws a schedule from a seed, a Mix and a ClusterShape. Unless the mix is
 // Fixed, the seed first draws which of the mix's kinds are on and how hard they hit

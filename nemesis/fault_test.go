@@ -52,6 +52,7 @@ var canonical = []struct {
 	{"10s disarm 2 point=snap-mid-transfer", Fault{At: 10 * time.Second, Kind: DisarmCrashPoint, Nodes: []int{2}, Point: SnapMidTransfer}},
 	{"1m0s heal-all", Fault{At: time.Minute, Kind: HealAll}},
 	{"1m0s liveness", Fault{At: time.Minute, Kind: Liveness}},
+	{"1m0s liveness for=30s", Fault{At: time.Minute, Kind: Liveness, For: 30 * time.Second}},
 }
 
 func TestCanonicalCoversEveryKind(t *testing.T) {

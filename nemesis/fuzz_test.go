@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseFault: any line either fails with an error or parses to a fault whose
@@ -52,5 +53,25 @@ func FuzzParseSchedule(f *testing.F) {
 		if !reflect.DeepEqual(again, s) {
 			t.Fatalf("round trip changed the schedule:\n%s\n%s", s, again)
 		}
+	})
+}
+
+// FuzzGenerate explores seeds and cluster sizes: every schedule is valid for its
+// cluster, round-trips through text, and runs within the down bound.
+func FuzzGenerate(f *testing.F) {
+	f.Add(uint64(1), uint8(3), uint8(0), uint8(2))
+	f.Add(uint64(7), uint8(5), uint8(2), uint8(0))
+	f.Fuzz(func(t *testing.T, seed uint64, voters, observers, clients uint8) {
+		shape := ClusterShape{Voters: 1 + int(voters%9), Observers: int(observers % 4), Clients: int(clients % 6)}
+		s, err := Generate(seed, DefaultMix(), shape, 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGenerated(t, s, shape, 30*time.Second)
+		again, err := ParseSchedule(s.String())
+		if err != nil || !reflect.DeepEqual(again, s) {
+			t.Fatalf("round trip: %v\n%s", err, s)
+		}
+		runAll(t, s, shape, seed, shape.Minority())
 	})
 }

@@ -93,7 +93,7 @@ var kinds = map[Kind]kindInfo{
 	ArmCrashPoint:    {"crash the server at the nth= time it reaches point=; for= disarms and restarts it", serverTarget, []string{"point", "nth", "for"}, []string{"point"}},
 	DisarmCrashPoint: {"cancel the server's armed crash point point=", serverTarget, []string{"point"}, []string{"point"}},
 	HealAll:          {"heal partitions, resume, restart, clear clocks, link and disk faults, disarm", noTarget, nil, nil},
-	Liveness:         {"end of the safety phase: no fault may follow; the cluster must recover", noTarget, nil, nil},
+	Liveness:         {"end of the safety phase: no fault may follow; the cluster must recover (within for=, if given)", noTarget, []string{"for"}, nil},
 }
 
 // Valid reports whether k is a known kind.

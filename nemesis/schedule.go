@@ -100,6 +100,24 @@ func (s Schedule) SafetyEnd() (time.Duration, bool) {
 	return s[len(s)-1].At, true
 }
 
+// LivenessWindow is how long the liveness phase lasts, if the marker says (for=).
+func (s Schedule) LivenessWindow() (time.Duration, bool) {
+	if len(s) == 0 || s[len(s)-1].Kind != Liveness || s[len(s)-1].For == 0 {
+		return 0, false
+	}
+	return s[len(s)-1].For, true
+}
+
+// WithLivenessWindow returns a copy of s whose liveness marker says the liveness
+// phase lasts d.
+func (s Schedule) WithLivenessWindow(d time.Duration) Schedule {
+	out := s.Clone()
+	if len(out) > 0 && out[len(out)-1].Kind == Liveness {
+		out[len(out)-1].For = d
+	}
+	return out
+}
+
 // Removable lists the indexes of the faults a shrinker may drop: everything but the
 // final frame.
 func (s Schedule) Removable() []int {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sampleSchedule = `# a hand-written schedule
@@ -37,6 +38,16 @@ func TestParseScheduleRoundTrip(t *testing.T) {
 	}
 	if end, ok := s.SafetyEnd(); !ok || end.String() != "10s" {
 		t.Fatalf("SafetyEnd = %v %v", end, ok)
+	}
+	if _, ok := s.LivenessWindow(); ok {
+		t.Fatal("LivenessWindow without for=")
+	}
+	w := s.WithLivenessWindow(20 * time.Second)
+	if d, ok := w.LivenessWindow(); !ok || d != 20*time.Second || !strings.HasSuffix(w.String(), "10s liveness for=20s\n") {
+		t.Fatalf("WithLivenessWindow:\n%s", w)
+	}
+	if _, ok := s.LivenessWindow(); ok {
+		t.Fatal("WithLivenessWindow changed the original")
 	}
 }
 
