@@ -12,7 +12,7 @@ import (
 
 // FuzzStandaloneChaos runs every workload on four clients for 15 simulated seconds
 // under a fault schedule drawn from the seed (client partitions, connection resets,
-// server crashes with torn tails, crash points, clock jumps), heals, lets the cluster
+// server crashes with torn tails, crash points, pauses, clock jumps), heals, lets the cluster
 // settle, and requires the history, the server's log and the locks to check out.
 func FuzzStandaloneChaos(f *testing.F) {
 	for _, seed := range []uint64{1, 2, 3, 42} {
@@ -37,7 +37,7 @@ func FuzzStandaloneChaos(f *testing.F) {
 		}
 		for at := time.Second; at < 15*time.Second; at += time.Duration(300+rng.IntN(1500)) * time.Millisecond {
 			w.At(sim.Time(at), func() {
-				switch rng.IntN(6) {
+				switch rng.IntN(7) {
 				case 0:
 					id := clients[rng.IntN(len(clients))]
 					_ = w.Net().Partition([]sim.NodeID{id}, others(c, id))
@@ -55,6 +55,15 @@ func FuzzStandaloneChaos(f *testing.F) {
 					if clk, err := w.Clock(server); err == nil {
 						_ = clk.Jump(time.Duration(rng.IntN(2000)-1000) * time.Millisecond)
 					}
+				case 5:
+					if st, _ := w.State(server); st == sim.StateUp {
+						_ = w.Pause(server)
+						w.After(time.Duration(100+rng.IntN(6000))*time.Millisecond, func() {
+							if st, _ := w.State(server); st == sim.StatePaused {
+								_ = w.Resume(server)
+							}
+						})
+					}
 				default:
 					_ = w.Net().ResetNode(server)
 				}
@@ -65,8 +74,13 @@ func FuzzStandaloneChaos(f *testing.F) {
 		for _, p := range points {
 			_ = w.DisarmCrashPoint(server, p)
 		}
-		if st, _ := w.State(server); st == sim.StateCrashed {
+		switch st, _ := w.State(server); st {
+		case sim.StateCrashed:
 			if err := w.Restart(server); err != nil {
+				t.Fatal(err)
+			}
+		case sim.StatePaused:
+			if err := w.Resume(server); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -78,6 +92,10 @@ func FuzzStandaloneChaos(f *testing.F) {
 			t.Fatal(v)
 		}
 		h := c.History()
+		t.Logf("seed %d: %d ops, %d watch events, %d session events, faults %v", seed, len(h.Ops), len(h.WatchEvents), len(h.SessionEvents), c.Faults(server))
+		if len(h.Ops) < 100 {
+			t.Fatalf("only %d operations", len(h.Ops))
+		}
 		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 20 * time.Second})
 		if err != nil {
 			t.Fatal(err)

@@ -281,3 +281,34 @@ func TestCrashPointNamesAreTheNemesisVocabulary(t *testing.T) {
 		}
 	}
 }
+
+func TestServerTicksWithItsLocalClock(t *testing.T) {
+	w, c := busyCluster(t, protocol.Config{TickTime: 500})
+	server := c.Servers()[0]
+	w.RunFor(time.Second)
+	if n := len(c.History().SessionEvents); n != 2 {
+		t.Fatalf("%d session events before the jump", n)
+	}
+	// The server's wall clock leaps ahead of every session's deadline: they all expire,
+	// though no client was ever cut off.
+	clk, _ := w.Clock(server)
+	if err := clk.Jump(3 * sessionTimeout); err != nil {
+		t.Fatal(err)
+	}
+	jumped := int64(w.Now())
+	w.RunFor(3 * time.Second)
+	expired := map[int]bool{}
+	for _, ev := range c.History().SessionEvents {
+		if ev.Kind == checker.SessionExpired && ev.Time > jumped {
+			expired[ev.Client] = true
+		}
+	}
+	if len(expired) != 2 {
+		t.Fatalf("expired clients %v after a forward clock jump", expired)
+	}
+	h := c.History()
+	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %v", err, rep)
+	}
+}

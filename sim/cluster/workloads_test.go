@@ -23,11 +23,12 @@ func mixedCluster(t testing.TB, seed uint64, n int, opts sim.Options) (*sim.Worl
 	c, err := cluster.New(w, cluster.Config{Servers: 1, Clients: n, Peer: protocol.Config{TickTime: 500, SnapCount: 1000}, SessionTimeout: sessionTimeout,
 		Workload: func(i int) zkclient.Workload {
 			return &zkclient.Mix{Rand: rng, Interval: 20 * time.Millisecond, Concurrency: 2, Tasks: []zkclient.Weighted{
-				{Weight: 4, Task: &zkclient.Register{Keys: 3}},
-				{Weight: 2, Task: &zkclient.Churn{Known: known}},
-				{Weight: 2, Task: &zkclient.Lock{}},
-				{Weight: 2, Task: &zkclient.ConfigWatch{WritePercent: 10}},
-				{Weight: 1, Task: &zkclient.Multi{}},
+				{Weight: 40, Task: &zkclient.Register{Keys: 3}},
+				{Weight: 20, Task: &zkclient.Churn{Known: known}},
+				{Weight: 15, Task: &zkclient.Lock{}},
+				{Weight: 15, Task: &zkclient.ConfigWatch{WritePercent: 10}},
+				{Weight: 10, Task: &zkclient.Multi{}},
+				// A session churn closes the session for half a second: keep it rare.
 				{Weight: 1, Task: &zkclient.SessionChurn{}},
 			}}
 		}})
