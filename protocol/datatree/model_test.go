@@ -16,17 +16,16 @@ import (
 // from path to node, children found by scanning, checks written straight from §2.2.
 
 type mNode struct {
-	data             []byte
-	acl              []wire.ACL
-	czxid, mzxid     int64
-	pzxid            int64
-	ctime, mtime     int64
-	version, aver    int32
-	creates          int32 // child creations ever (the stored cversion)
-	owner            int64 // session of an ephemeral
-	kind             Kind
-	ttl              int64
-	initialChildDiff int32
+	data          []byte
+	acl           []wire.ACL
+	czxid, mzxid  int64
+	pzxid         int64
+	ctime, mtime  int64
+	version, aver int32
+	creates       int32 // child creations ever (the stored cversion)
+	owner         int64 // session of an ephemeral
+	kind          Kind
+	ttl           int64
 }
 
 type model struct {

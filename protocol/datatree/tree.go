@@ -266,10 +266,11 @@ func (t *Tree) Ephemerals(session int64) []string {
 
 // GetEphemerals answers getEphemerals: the session's ephemerals whose path starts with
 // prefix as a plain string prefix ("/a" matches "/ab/x"); an empty or "/" prefix (after
-// trimming spaces) matches all. Sorted.
+// trimming spaces and control characters) matches all. Sorted.
 func (t *Tree) GetEphemerals(session int64, prefix string) []string {
 	all := t.Ephemerals(session)
-	if p := strings.TrimSpace(prefix); p == "" || p == "/" {
+	// Java's String.trim drops every character up to and including the space.
+	if p := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }); p == "" || p == "/" {
 		return all
 	}
 	out := all[:0]
