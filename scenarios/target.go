@@ -9,31 +9,19 @@ import (
 	"github.com/zksim/zksim/sim/cluster"
 )
 
-// crashPointSteps maps the nemesis's crash points to the steps a simulated host
-// reaches. Points of protocol phases a host does not have (yet) never fire.
-var crashPointSteps = map[nemesis.CrashPoint]string{
-	"leader-append-before-fsync":   cluster.CrashAfterAppend,
-	"follower-append-before-fsync": cluster.CrashAfterAppend,
-	"follower-fsync-before-ack":    cluster.CrashAfterSync,
-	"leader-quorum-before-commit":  cluster.CrashAfterSync,
-	"commit-before-apply":          cluster.CrashAfterSync,
-	"apply-before-reply":           cluster.CrashAfterApply,
-	"snapshot-mid-write":           cluster.CrashMidSnapshot,
-}
-
 // simTarget lets the nemesis act on a simulated cluster. Node ids are the world's:
 // servers first, then clients, as nemesis.ClusterShape numbers them.
 type simTarget struct {
 	w     *sim.World
 	c     *cluster.Cluster
-	armed map[int]string  // server -> armed host step
-	disk  sim.DiskOptions // the scenario's disk settings, which faults add to
+	armed map[int]map[nemesis.CrashPoint]bool // crash points armed per server
+	disk  sim.DiskOptions                     // the scenario's disk settings, which faults add to
 }
 
 var _ nemesis.Target = (*simTarget)(nil)
 
 func newSimTarget(w *sim.World, c *cluster.Cluster, disk sim.DiskOptions) *simTarget {
-	return &simTarget{w: w, c: c, armed: map[int]string{}, disk: disk}
+	return &simTarget{w: w, c: c, armed: map[int]map[nemesis.CrashPoint]bool{}, disk: disk}
 }
 
 func ids(nodes []sim.NodeID) []int {
@@ -198,20 +186,25 @@ func (t *simTarget) DiskFault(node int, kind nemesis.Kind, on bool) error {
 	return d.SetOptions(opts)
 }
 
+// ArmCrashPoint arms a point by its nemesis name, which is the name the simulated
+// host reaches it by (sim/cluster); a point of a phase the host lacks never fires.
 func (t *simTarget) ArmCrashPoint(node int, point nemesis.CrashPoint, nth int) error {
-	step, ok := crashPointSteps[point]
-	if !ok {
-		return nil // a step this host does not have: never fires
-	}
-	if prev, ok := t.armed[node]; ok {
-		_ = t.w.DisarmCrashPoint(sim.NodeID(node), prev)
-		delete(t.armed, node)
-	}
 	if nth == 0 {
-		return nil
+		return t.DisarmCrashPoint(node, point)
 	}
-	t.armed[node] = step
-	return t.w.ArmCrashPoint(sim.NodeID(node), step, nth)
+	if err := t.w.ArmCrashPoint(sim.NodeID(node), string(point), nth); err != nil {
+		return err
+	}
+	if t.armed[node] == nil {
+		t.armed[node] = map[nemesis.CrashPoint]bool{}
+	}
+	t.armed[node][point] = true
+	return nil
+}
+
+func (t *simTarget) DisarmCrashPoint(node int, point nemesis.CrashPoint) error {
+	delete(t.armed[node], point)
+	return t.w.DisarmCrashPoint(sim.NodeID(node), string(point))
 }
 
 func (t *simTarget) HealAll() error {
@@ -220,8 +213,12 @@ func (t *simTarget) HealAll() error {
 	if err := t.w.Net().Unclog(all...); err != nil {
 		return err
 	}
-	for node, step := range t.armed {
-		_ = t.w.DisarmCrashPoint(sim.NodeID(node), step)
+	for node, points := range t.armed {
+		for point := range points {
+			if err := t.w.DisarmCrashPoint(sim.NodeID(node), string(point)); err != nil {
+				return err
+			}
+		}
 	}
 	clear(t.armed)
 	for _, n := range all {
