@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/go-zookeeper/zk"
 	"log/slog"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -300,5 +302,40 @@ func TestSnapshotsAndAutopurgeAcrossRestarts(t *testing.T) {
 		if string(data) != strconv.Itoa(i) {
 			t.Fatalf("/s%d = %q after restart", i, data)
 		}
+	}
+}
+
+// TestGroupCommit: concurrent writes share fsyncs, one per batch the owner drains.
+func TestGroupCommit(t *testing.T) {
+	var syncs atomic.Int64
+	srv := newTestServer(t, t.TempDir(), "", func(o *Options) {
+		o.openFiles = func(f *Files) {
+			f.fsync = func(file *os.File) error {
+				syncs.Add(1)
+				return file.Sync()
+			}
+		}
+	})
+	const clients, each = 32, 10
+	conns := make([]*zk.Conn, clients)
+	for i := range conns {
+		conns[i] = connect(t, srv.Addr().String(), 10*time.Second)
+	}
+	before := syncs.Load()
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			for j := range each {
+				if _, err := c.Create("/g"+strconv.Itoa(i)+"-"+strconv.Itoa(j), nil, 0, open); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n := syncs.Load() - before
+	t.Logf("%d writes, %d fsyncs", clients*each, n)
+	if n >= clients*each {
+		t.Errorf("%d fsyncs for %d concurrent writes: no group commit", n, clients*each)
 	}
 }
