@@ -15,16 +15,21 @@ const generateStream = 0x6e656d65736973 // "nemesis"
 // during the safety phase [0, safety), then, at safety, a heal-all and the liveness
 // marker. The same inputs give the same schedule, byte for byte. Unless the mix allows
 // quorum loss, at most a minority of the voters is crashed or paused at any time, even
-// if every armed crash point fires; only one partition is in force at a time.
+// if every armed crash point fires; only one partition is in force at a time. A mix
+// with no weighted kind (the zero Mix) gives a schedule with only the final frame.
 func Generate(seed uint64, mix Mix, shape ClusterShape, safety time.Duration) (Schedule, error) {
-	if err := mix.Validate(); err != nil {
-		return nil, err
-	}
 	if err := shape.Validate(); err != nil {
 		return nil, err
 	}
 	if safety <= 0 || safety > maxSpan {
 		return nil, fmt.Errorf("%w: safety phase %v: want 0 < safety <= %v", ErrBadSchedule, safety, maxSpan)
+	}
+	frame := Schedule{{At: safety, Kind: HealAll}, {At: safety, Kind: Liveness}}
+	if mix.empty() {
+		return frame, nil
+	}
+	if err := mix.Validate(); err != nil {
+		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, generateStream))
 	if !mix.Fixed {
@@ -54,7 +59,7 @@ func Generate(seed uint64, mix Mix, shape ClusterShape, safety time.Duration) (S
 			s = append(s, f)
 		}
 	}
-	return append(s, Fault{At: safety, Kind: HealAll}, Fault{At: safety, Kind: Liveness}), nil
+	return append(s, frame...), nil
 }
 
 type interval struct {

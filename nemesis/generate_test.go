@@ -203,8 +203,10 @@ func TestGenerateSwarm(t *testing.T) {
 func TestGenerateErrors(t *testing.T) {
 	bad := DefaultMix()
 	bad.Weights = map[Kind]int{HealAll: 1}
-	zero := DefaultMix()
-	zero.Weights = map[Kind]int{Crash: 0}
+	negative := DefaultMix()
+	negative.Weights = map[Kind]int{Crash: -1, Pause: 2}
+	noGap := DefaultMix()
+	noGap.Gap = 0
 	for _, tc := range []struct {
 		name   string
 		mix    Mix
@@ -213,14 +215,25 @@ func TestGenerateErrors(t *testing.T) {
 		want   error
 	}{
 		{"structural kind", bad, shape5, time.Second, ErrBadMix},
-		{"no weight", zero, shape5, time.Second, ErrBadMix},
-		{"zero mix", Mix{}, shape5, time.Second, ErrBadMix},
+		{"negative weight", negative, shape5, time.Second, ErrBadMix},
+		{"no gap", noGap, shape5, time.Second, ErrBadMix},
 		{"no voters", DefaultMix(), ClusterShape{}, time.Second, ErrBadShape},
 		{"negative clients", DefaultMix(), ClusterShape{Voters: 3, Clients: -1}, time.Second, ErrBadShape},
 		{"no safety", DefaultMix(), shape5, 0, ErrBadSchedule},
 	} {
 		if _, err := Generate(1, tc.mix, tc.shape, tc.safety); !errors.Is(err, tc.want) {
 			t.Errorf("%s: Generate = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestGenerateWithoutFaults(t *testing.T) {
+	zero := DefaultMix()
+	zero.Weights = map[Kind]int{Crash: 0}
+	for _, mix := range []Mix{{}, zero} {
+		s := mustGenerate(t, 1, mix, shape5, 5*time.Second)
+		if got := s.String(); got != "# nemesis schedule: 2 faults, liveness from 5s\n5s heal-all\n5s liveness\n" {
+			t.Fatalf("empty mix gave:\n%s", got)
 		}
 	}
 }

@@ -177,6 +177,16 @@ func ParseMix(text string) (Mix, error) {
 	return m, nil
 }
 
+// empty reports whether no kind has a positive weight: the mix injects nothing.
+func (m Mix) empty() bool {
+	for _, w := range m.Weights {
+		if w > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // maxDown is the bound on servers down at once for shape.
 func (m Mix) maxDown(shape ClusterShape) int {
 	limit := shape.Minority()
