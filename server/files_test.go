@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"github.com/go-zookeeper/zk"
 	"log/slog"
 	"net"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/zksim/zksim/protocol/storage"
 )
