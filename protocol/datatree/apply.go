@@ -186,8 +186,9 @@ func (t *Tree) applyOne(hdr TxnHeader, txn Txn, trig []Trigger) (OpResult, []Tri
 			r.Err = wire.ErrNoNode
 			break
 		}
-		n.acl = s.ACL
+		t.releaseACL(n.acl, n.aclHash)
 		n.aclHash = hashACL(s.ACL)
+		n.acl = t.internACL(s.ACL, n.aclHash)
 		n.stat.Aversion = s.Version
 		t.rehash(n)
 		r.Stat = n.clientStat(t.cfg.ExtendedTypes)
@@ -244,7 +245,7 @@ func (t *Tree) create(hdr TxnHeader, path string, data []byte, acl []wire.ACL, o
 		EphemeralOwner: owner,
 	})
 	trig = append(trig,
-		Trigger{Path: path, Event: wire.EventNodeCreated, ACL: acl},
+		Trigger{Path: path, Event: wire.EventNodeCreated, ACL: n.acl},
 		Trigger{Path: parentPath, Event: wire.EventNodeChildrenChanged, ACL: parent.acl})
 	return n.clientStat(t.cfg.ExtendedTypes), wire.ErrOK, trig
 }

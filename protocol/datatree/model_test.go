@@ -585,6 +585,15 @@ func checkState(t *rapid.T, tr *Tree, m *model) {
 			t.Fatalf("%s kind %d, want %d", p, k, n.kind)
 		}
 	}
+	var distinct [][]wire.ACL
+	for _, p := range paths {
+		if !slices.ContainsFunc(distinct, func(a []wire.ACL) bool { return slices.Equal(a, m.nodes[p].acl) }) {
+			distinct = append(distinct, m.nodes[p].acl)
+		}
+	}
+	if tr.ACLCount() != len(distinct) {
+		t.Fatalf("ACL cache holds %d lists, want %d", tr.ACLCount(), len(distinct))
+	}
 	if !tr.VerifyDigest() {
 		t.Fatalf("incremental digest drifted from the recomputed one")
 	}

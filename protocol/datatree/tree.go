@@ -40,6 +40,7 @@ type Tree struct {
 	ephemerals map[int64]map[string]struct{}
 	containers map[string]struct{}
 	ttls       map[string]struct{}
+	acls       map[uint64][]*aclEntry
 	digest     uint64
 	lastZxid   int64
 }
@@ -63,6 +64,7 @@ func newEmpty(cfg Config) *Tree {
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
+		acls:       make(map[uint64][]*aclEntry),
 	}
 }
 
@@ -72,14 +74,15 @@ func (t *Tree) Config() Config { return t.cfg }
 // insert adds a node whose parent exists (or the root) without touching the parent's
 // stat, and indexes it. The caller has checked that path is free.
 func (t *Tree) insert(path string, data []byte, acl []wire.ACL, stat StatPersisted) *node {
+	aclHash := hashACL(acl)
 	n := &node{
 		path:     path,
 		data:     data,
-		acl:      acl,
+		acl:      t.internACL(acl, aclHash),
 		stat:     stat,
 		pathHash: hashPath(path),
 		dataHash: hashData(data),
-		aclHash:  hashACL(acl),
+		aclHash:  aclHash,
 	}
 	n.hash = nodeHash(n)
 	t.digest += n.hash
@@ -138,6 +141,7 @@ func (t *Tree) rehash(n *node) {
 // remove drops a childless node from the tree and its parent's child set.
 func (t *Tree) remove(n *node) {
 	t.digest -= n.hash
+	t.releaseACL(n.acl, n.aclHash)
 	delete(t.nodes, n.path)
 	parent, name, _ := parentOf(n.path)
 	if p := t.nodes[parent]; p != nil {
