@@ -482,3 +482,41 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestRunReturnsWithLiveClients: cancelling Run closes every connection, including
+// ones that sent half a frame, and returns promptly.
+func TestRunReturnsWithLiveClients(t *testing.T) {
+	srv, result, cancel, err := tryTestServer(t, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr().String()
+	connect(t, addr, 10*time.Second)
+	half, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	half.Write([]byte{0, 0, 0, 44, 0, 0})
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	for _, nc := range []net.Conn{half, idle} {
+		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := nc.Read(make([]byte, 1)); err == nil {
+			t.Error("connection still open after Run returned")
+		}
+	}
+}

@@ -194,14 +194,30 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // files are released before Run returns.
 func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("serving", "clientPort", s.ln.Addr().String(), "dataDir", s.files.SnapDir(), "dataLogDir", s.files.LogDir())
-	s.wg.Add(1)
-	go s.acceptLoop()
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		s.acceptLoop()
+	}()
 	err := s.serve(ctx)
 	close(s.stopped)
 	s.ln.Close()
+	<-accepted
 	for _, c := range s.conns {
 		c.nc.Close()
 		close(c.out)
+	}
+	// Connections accepted but not yet taken in by the owner.
+	for more := true; more; {
+		select {
+		case ev := <-s.events:
+			if ev.kind == evOpen {
+				ev.conn.nc.Close()
+				close(ev.conn.out)
+			}
+		default:
+			more = false
+		}
 	}
 	s.wg.Wait()
 	if cerr := s.files.Close(); err == nil && cerr != nil {
@@ -361,7 +377,6 @@ func (s *Server) deliver(o protocol.Output) {
 }
 
 func (s *Server) acceptLoop() {
-	defer s.wg.Done()
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
