@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// maxSlots bounds the faults one schedule draws, whatever the safety phase and gap.
+const maxSlots = 1 << 17
+
 // generateStream keeps Generate's draws apart from other users of the same seed.
 const generateStream = 0x6e656d65736973 // "nemesis"
 
@@ -16,7 +19,8 @@ const generateStream = 0x6e656d65736973 // "nemesis"
 // marker. The same inputs give the same schedule, byte for byte. Unless the mix allows
 // quorum loss, at most a minority of the voters is crashed or paused at any time, even
 // if every armed crash point fires; only one partition is in force at a time. A mix
-// with no weighted kind (the zero Mix) gives a schedule with only the final frame.
+// with no weighted kind (the zero Mix) gives a schedule with only the final frame. At
+// most 131072 faults are drawn; a longer safety phase stays quiet after them.
 func Generate(seed uint64, mix Mix, shape ClusterShape, safety time.Duration) (Schedule, error) {
 	if err := shape.Validate(); err != nil {
 		return nil, err
@@ -43,7 +47,7 @@ func Generate(seed uint64, mix Mix, shape ClusterShape, safety time.Duration) (S
 	for _, k := range kinds {
 		total += mix.Weights[k]
 	}
-	for t := time.Duration(0); ; {
+	for t, slot := time.Duration(0), 0; slot < maxSlots; slot++ {
 		t += roundMS(mix.Gap/2 + time.Duration(rng.Int64N(int64(mix.Gap)+1)))
 		if t >= safety || total == 0 {
 			break

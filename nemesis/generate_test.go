@@ -227,6 +227,19 @@ func TestGenerateErrors(t *testing.T) {
 	}
 }
 
+func TestGenerateIsBounded(t *testing.T) {
+	mix := DefaultMix()
+	mix.Gap, mix.Fixed = time.Millisecond, true
+	mix.Weights = map[Kind]int{ConnReset: 1}
+	s := mustGenerate(t, 1, mix, shape5, maxSpan)
+	if len(s) > maxSlots+2 {
+		t.Fatalf("%d faults, want at most %d", len(s), maxSlots+2)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestGenerateWithoutFaults(t *testing.T) {
 	zero := DefaultMix()
 	zero.Weights = map[Kind]int{Crash: 0}

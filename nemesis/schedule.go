@@ -118,8 +118,8 @@ func (s Schedule) WithLivenessWindow(d time.Duration) Schedule {
 	return out
 }
 
-// Removable lists the indexes of the faults a shrinker may drop: everything but the
-// final frame.
+// Removable lists the indexes of the faults a shrinker may drop: all but the heal-all
+// and liveness lines.
 func (s Schedule) Removable() []int {
 	var out []int
 	for i, f := range s {
