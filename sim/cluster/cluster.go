@@ -171,6 +171,14 @@ func (c *Cluster) Faults(id sim.NodeID) []Fault {
 	return nil
 }
 
+// Repairs returns the storage repairs a server made when it restarted.
+func (c *Cluster) Repairs(id sim.NodeID) []Fault {
+	if r := c.records[id]; r != nil {
+		return r.Repairs()
+	}
+	return nil
+}
+
 // NodeLogs returns every server's own log, for checker.Check. Serving nodes end with
 // their final state.
 func (c *Cluster) NodeLogs() []checker.NodeLog {

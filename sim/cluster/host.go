@@ -182,6 +182,9 @@ func (h *Host) repair(repairs []storage.Repair) error {
 			return fmt.Errorf("repair %v: unknown kind", r)
 		}
 		h.env.Trace("repaired " + r.String())
+		if h.cfg.Record != nil {
+			h.cfg.Record.repaired(r.String())
+		}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ type NodeRecord struct {
 	now        func() int64
 	events     []checker.NodeEvent
 	faults     []Fault
+	repairs    []Fault
 	lastLogged int64
 	restarts   int
 }
@@ -56,6 +57,14 @@ func (r *NodeRecord) recovered(lastZxid int64) {
 func (r *NodeRecord) fault(reason string) {
 	r.faults = append(r.faults, Fault{Time: r.now(), Reason: reason})
 }
+
+func (r *NodeRecord) repaired(what string) {
+	r.repairs = append(r.repairs, Fault{Time: r.now(), Reason: what})
+}
+
+// Repairs returns the storage repairs recovery made at restarts (a torn tail cut, an
+// empty log deleted), oldest first.
+func (r *NodeRecord) Repairs() []Fault { return slices.Clone(r.repairs) }
 
 // Faults returns the faults that stopped the node, oldest first.
 func (r *NodeRecord) Faults() []Fault { return slices.Clone(r.faults) }

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,7 +141,7 @@ func TestStandaloneUnderClientFaults(t *testing.T) {
 	for _, op := range h.Ops {
 		counts[op.Outcome]++
 	}
-	t.Logf("ops=%d %v watches=%d session events=%d events=%d faults=%v", len(h.Ops), counts, len(h.WatchEvents), len(h.SessionEvents), w.Events(), c.Faults(server))
+	t.Logf("ops=%d %v watches=%d session events=%d events=%d faults=%v repairs=%v", len(h.Ops), counts, len(h.WatchEvents), len(h.SessionEvents), w.Events(), c.Faults(server), c.Repairs(server))
 
 	// Both crashes happened and every acknowledged write survived them.
 	if len(r.ackedAtCrash) != 2 || len(r.recovered) != 2 {
@@ -150,6 +151,16 @@ func TestStandaloneUnderClientFaults(t *testing.T) {
 		if r.recovered[i] < r.ackedAtCrash[i] {
 			t.Errorf("crash %d: acknowledged up to %#x but recovered only %#x", i, r.ackedAtCrash[i], r.recovered[i])
 		}
+	}
+	// Both crashes left a torn unsynced tail, which recovery cut.
+	torn := 0
+	for _, r := range c.Repairs(server) {
+		if strings.HasPrefix(r.Reason, "truncate log.") {
+			torn++
+		}
+	}
+	if torn != 2 {
+		t.Errorf("%d torn tails cut, want one per crash: %v", torn, c.Repairs(server))
 	}
 	if st := c.Status(server); !st.Serves {
 		t.Fatalf("server not serving at the end: %+v", st)
