@@ -167,6 +167,7 @@ func (t *Tree) applyOne(hdr TxnHeader, txn Txn, trig []Trigger) (OpResult, []Tri
 			r.Err = wire.ErrNoNode
 			break
 		}
+		t.dataSize += int64(len(s.Data) - len(n.data))
 		n.data = s.Data
 		n.dataHash = hashData(s.Data)
 		n.stat.Mtime = hdr.Time

@@ -594,6 +594,13 @@ func checkState(t *rapid.T, tr *Tree, m *model) {
 	if tr.ACLCount() != len(distinct) {
 		t.Fatalf("ACL cache holds %d lists, want %d", tr.ACLCount(), len(distinct))
 	}
+	size := int64(0)
+	for _, p := range paths {
+		size += int64(len(p) + len(m.nodes[p].data))
+	}
+	if tr.ApproximateDataSize() != size {
+		t.Fatalf("approximate data size %d, want %d", tr.ApproximateDataSize(), size)
+	}
 	if !tr.VerifyDigest() {
 		t.Fatalf("incremental digest drifted from the recomputed one")
 	}

@@ -150,6 +150,7 @@ func DecodeSnapshot(b []byte, cfg Config) (*Tree, []byte, error) {
 			return nil, nil, &DecodeError{What: "snapshot: missing " + p, Err: ErrSnapshotInvalid}
 		}
 	}
+	t.dataSize += int64(len(t.nodes["/"].data)) // ZooKeeper's root alias "" counts it again
 	if t.digest != digest {
 		return nil, nil, &DecodeError{What: "snapshot digest", Err: ErrSnapshotInvalid}
 	}

@@ -43,6 +43,7 @@ type Tree struct {
 	acls       map[uint64][]*aclEntry
 	digest     uint64
 	lastZxid   int64
+	dataSize   int64 // see ApproximateDataSize
 }
 
 // New returns the tree of a fresh server: "/", "/zookeeper", "/zookeeper/quota" and
@@ -86,6 +87,7 @@ func (t *Tree) insert(path string, data []byte, acl []wire.ACL, stat StatPersist
 	}
 	n.hash = nodeHash(n)
 	t.digest += n.hash
+	t.dataSize += int64(len(path) + len(data))
 	t.nodes[path] = n
 	if path != "/" {
 		parent, name, _ := parentOf(path)
@@ -142,6 +144,7 @@ func (t *Tree) rehash(n *node) {
 func (t *Tree) remove(n *node) {
 	t.digest -= n.hash
 	t.releaseACL(n.acl, n.aclHash)
+	t.dataSize -= int64(len(n.path) + len(n.data))
 	delete(t.nodes, n.path)
 	parent, name, _ := parentOf(n.path)
 	if p := t.nodes[parent]; p != nil {
@@ -324,6 +327,12 @@ func (t *Tree) SweepCandidates(now, maxNeverUsed int64) []string {
 	slices.Sort(out)
 	return out
 }
+
+// ApproximateDataSize is mntr's zk_approximate_data_size: the sum of path length plus
+// data length over all nodes, kept incrementally as ZooKeeper keeps it (which, from
+// its root alias "", counts the root's data twice when the sum is computed afresh at
+// startup or snapshot load, and once for later changes). A fresh tree gives 44.
+func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
 
 // Digest is the digest of the whole tree (see digest.go); equal trees have equal
 // digests whatever order their nodes were created in.

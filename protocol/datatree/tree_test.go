@@ -37,6 +37,9 @@ func TestFreshTree(t *testing.T) {
 	if tr.Digest() == 0 {
 		t.Error("digest of a fresh tree is 0")
 	}
+	if got := tr.ApproximateDataSize(); got != 44 {
+		t.Errorf("ApproximateDataSize = %d, want 44", got)
+	}
 }
 
 func TestCreateStatAndNullData(t *testing.T) {
