@@ -9,9 +9,10 @@
 //	zkserver version                    print the version
 //
 // The configuration is found as zkServer.sh finds it: a path given on the command
-// line is used as is, a bare file name is looked up in $ZOOCFGDIR; with no argument,
-// $ZOOCFGDIR/$ZOOCFG. $ZOOCFGDIR defaults to "conf" (relative to the working
-// directory) and $ZOOCFG to "zoo.cfg", so the default is conf/zoo.cfg.
+// line is used as is, a bare file name is looked up in the configuration directory;
+// with no argument, $ZOOCFG in that directory. The directory is --config <dir>, else
+// $ZOOCFGDIR, else "conf" (relative to the working directory); $ZOOCFG defaults to
+// "zoo.cfg", so the default is conf/zoo.cfg.
 //
 // The pid file is dataDir/zookeeper_server.pid unless $ZOOPIDFILE names another.
 // A background server's output goes to zookeeper.out in $ZOO_LOG_DIR, or in dataDir

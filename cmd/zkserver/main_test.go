@@ -178,6 +178,10 @@ func TestStartStatusStop(t *testing.T) {
 	if err == nil || !strings.Contains(out, "no zookeeper to stop") {
 		t.Errorf("stop of a stopped server: %v %q", err, out)
 	}
+	// --config names the configuration directory, as with zkServer.sh.
+	if out, _, _ := in.run("--config", filepath.Join(in.dir, "conf"), "status"); !strings.Contains(out, "Error contacting service") {
+		t.Errorf("status --config: %q", out)
+	}
 	if out := in.mustRun("version"); !strings.Contains(out, "3.8.0") {
 		t.Errorf("version: %q", out)
 	}
@@ -343,7 +347,6 @@ func TestCorruptRecordIsRefused(t *testing.T) {
 }
 
 func TestConfigPath(t *testing.T) {
-	t.Setenv("ZOOCFGDIR", "/etc/zk")
 	t.Setenv("ZOOCFG", "")
 	tests := []struct {
 		args []string
@@ -354,12 +357,17 @@ func TestConfigPath(t *testing.T) {
 		{[]string{"/opt/zk/zoo.cfg"}, "/opt/zk/zoo.cfg"},
 	}
 	for _, tc := range tests {
-		if got := configPath(tc.args); got != tc.want {
+		if got := configPath("/etc/zk", tc.args); got != tc.want {
 			t.Errorf("configPath(%v) = %s, want %s", tc.args, got, tc.want)
 		}
 	}
 	t.Setenv("ZOOCFG", "mine.cfg")
-	if got := configPath(nil); got != "/etc/zk/mine.cfg" {
+	if got := configPath("/etc/zk", nil); got != "/etc/zk/mine.cfg" {
 		t.Errorf("ZOOCFG: %s", got)
+	}
+	t.Setenv("ZOOCFG", "")
+	wd, _ := os.Getwd()
+	if got := configPath("", nil); got != filepath.Join(wd, "conf", "zoo.cfg") {
+		t.Errorf("default: %s", got)
 	}
 }

@@ -26,7 +26,7 @@ type exitError struct{ msg string }
 
 func (e *exitError) Error() string { return e.msg }
 
-const usage = "Usage: zkserver {start|start-foreground|stop|restart|status|version} [zoo.cfg]"
+const usage = "Usage: zkserver [--config <conf-dir>] {start|start-foreground|stop|restart|status|version} [zoo.cfg]"
 
 // startWait bounds how long start waits for the client port to open, and stop for
 // the process to exit.
@@ -36,6 +36,10 @@ const (
 )
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfgDir := os.Getenv("ZOOCFGDIR")
+	if len(args) >= 2 && args[0] == "--config" {
+		cfgDir, args = args[1], args[2:]
+	}
 	if len(args) == 0 || len(args) > 2 {
 		fmt.Fprintln(stderr, usage)
 		return &exitError{"usage"}
@@ -44,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "zkserver (zksim), ZooKeeper version "+server.Version)
 		return nil
 	}
-	cfgPath := configPath(args[1:])
+	cfgPath := configPath(cfgDir, args[1:])
 	fmt.Fprintln(stderr, "Using config: "+cfgPath)
 	switch args[0] {
 	case "start":
@@ -68,9 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return &exitError{"usage"}
 }
 
-// configPath resolves the configuration file as zkServer.sh does.
-func configPath(args []string) string {
-	dir := os.Getenv("ZOOCFGDIR")
+// configPath resolves the configuration file as zkServer.sh does, dir being
+// --config or $ZOOCFGDIR.
+func configPath(dir string, args []string) string {
 	if dir == "" {
 		dir = "conf"
 	}
