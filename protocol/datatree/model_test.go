@@ -435,7 +435,7 @@ func TestTreeMatchesModel(t *testing.T) {
 		cfg := Config{ExtendedTypes: rapid.Bool().Draw(rt, "extended"), MaxDataSize: 2}
 		s := newStandalone(cfg)
 		m := newModel(cfg.ExtendedTypes, 2)
-		steps := rapid.IntRange(1, 60).Draw(rt, "steps")
+		steps := rapid.IntRange(1, 150).Draw(rt, "steps")
 		for step := 0; step < steps; {
 			batch := rapid.IntRange(1, 3).Draw(rt, "batch")
 			var prepared []Prepared
