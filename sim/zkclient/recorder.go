@@ -10,8 +10,10 @@ import (
 // It lives outside the client processes, so an operation left open by a crashed client
 // is still accounted for (as OutcomeUnknown) when the history is taken.
 type Recorder struct {
-	now      func() int64
-	ops      []checker.Operation
+	now func() int64
+	// ops is kept in fixed-size chunks, so a long run never copies its history to grow.
+	ops      [][]checker.Operation
+	n        int
 	open     []bool
 	watches  []checker.WatchEvent
 	sessions []checker.SessionEvent
@@ -25,22 +27,35 @@ func NewRecorder(now func() int64) *Recorder { return &Recorder{now: now} }
 // Now is the true time the recorder stamps events with.
 func (r *Recorder) Now() int64 { return r.now() }
 
+const chunkBits = 12
+
 // invoke opens an operation and returns its index.
 func (r *Recorder) invoke(client int, req checker.Request) int {
-	r.ops = append(r.ops, checker.Operation{Client: client, Invoke: r.now(), Req: req})
+	i := r.n
+	if i>>chunkBits == len(r.ops) {
+		r.ops = append(r.ops, make([]checker.Operation, 0, 1<<chunkBits))
+	}
+	last := &r.ops[len(r.ops)-1]
+	*last = append(*last, checker.Operation{Client: client, Invoke: r.now(), Req: req})
 	r.open = append(r.open, true)
-	return len(r.ops) - 1
+	r.n++
+	return i
 }
 
+func (r *Recorder) at(i int) *checker.Operation { return &r.ops[i>>chunkBits][i&(1<<chunkBits-1)] }
+
 // Op returns a copy of operation i as recorded so far.
-func (r *Recorder) Op(i int) checker.Operation { return r.ops[i] }
+func (r *Recorder) Op(i int) checker.Operation { return *r.at(i) }
+
+// Len is the number of operations recorded.
+func (r *Recorder) Len() int { return r.n }
 
 func (r *Recorder) finish(i int, op checker.Operation) {
 	if !r.open[i] {
 		return
 	}
 	op.Return = r.now()
-	r.ops[i] = op
+	*r.at(i) = op
 	r.open[i] = false
 }
 
@@ -63,9 +78,12 @@ func (r *Recorder) lock(ev LockEvent) {
 // OutcomeUnknown, ending now: the client never learned their outcome.
 func (r *Recorder) History() checker.History {
 	h := checker.History{
-		Ops:           slices.Clone(r.ops),
+		Ops:           make([]checker.Operation, 0, r.n),
 		WatchEvents:   slices.Clone(r.watches),
 		SessionEvents: slices.Clone(r.sessions),
+	}
+	for _, chunk := range r.ops {
+		h.Ops = append(h.Ops, chunk...)
 	}
 	now := r.now()
 	for i := range h.Ops {
