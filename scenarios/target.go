@@ -67,11 +67,25 @@ func (t *simTarget) Status(node int) (nemesis.Status, error) {
 	return nemesis.Crashed, nil
 }
 
-// Partition splits the servers; clients are in no group, so they keep their links.
+// Partition splits the servers: servers in no group form one more group, as the
+// nemesis defines it. Clients are in no group, so they keep their links.
 func (t *simTarget) Partition(groups [][]int) error {
-	gs := make([][]sim.NodeID, len(groups))
-	for i, g := range groups {
-		gs[i] = nodeIDs(g)
+	gs := make([][]sim.NodeID, 0, len(groups)+1)
+	grouped := map[int]bool{}
+	for _, g := range groups {
+		gs = append(gs, nodeIDs(g))
+		for _, n := range g {
+			grouped[n] = true
+		}
+	}
+	var rest []int
+	for _, n := range t.Nodes() {
+		if !grouped[n] {
+			rest = append(rest, n)
+		}
+	}
+	if len(rest) > 0 {
+		gs = append(gs, nodeIDs(rest))
 	}
 	return t.w.Net().Partition(gs...)
 }
@@ -189,10 +203,11 @@ func (t *simTarget) DiskFault(node int, kind nemesis.Kind, on bool) error {
 // ArmCrashPoint arms a point by its nemesis name, which is the name the simulated
 // host reaches it by (sim/cluster); a point of a phase the host lacks never fires.
 func (t *simTarget) ArmCrashPoint(node int, point nemesis.CrashPoint, nth int) error {
-	if nth == 0 {
-		return t.DisarmCrashPoint(node, point)
+	if nth < 1 {
+		return fmt.Errorf("scenarios: crash point %s: nth %d, want at least 1", point, nth)
 	}
-	if err := t.w.ArmCrashPoint(sim.NodeID(node), string(point), nth); err != nil {
+	// The nemesis counts occurrences from 1, the world from 0.
+	if err := t.w.ArmCrashPoint(sim.NodeID(node), string(point), nth-1); err != nil {
 		return err
 	}
 	if t.armed[node] == nil {
