@@ -119,10 +119,10 @@ func connLine(c *clientConn, long bool) string {
 	b.WriteString(" /" + c.remote + "[" + interest + "](queued=0,recved=" + strconv.FormatUint(c.recved, 10) +
 		",sent=" + strconv.FormatUint(c.sent, 10))
 	if long && c.session != 0 {
-		b.WriteString(",sid=" + hex(c.session) + ",lop=" + cmp.Or(c.lastOp, "NA") +
+		b.WriteString(",sid=" + hexID(c.session) + ",lop=" + cmp.Or(c.lastOp, "NA") +
 			",est=" + strconv.FormatInt(c.established.UnixMilli(), 10) +
-			",to=" + strconv.Itoa(int(c.timeout)) + ",lcxid=" + hex(int64(c.lastCxid)) +
-			",lzxid=" + hex(c.lastZxid) + ",lresp=" + strconv.FormatInt(c.lastResp.UnixMilli(), 10) +
+			",to=" + strconv.Itoa(int(c.timeout)) + ",lcxid=" + hexID(int64(c.lastCxid)) +
+			",lzxid=" + hexID(c.lastZxid) + ",lresp=" + strconv.FormatInt(c.lastResp.UnixMilli(), 10) +
 			",llat=" + strconv.FormatInt(c.lat.last, 10) + ",minlat=" + strconv.FormatInt(c.lat.min, 10) +
 			",avglat=" + strconv.FormatInt(int64(c.lat.avg()), 10) + ",maxlat=" + strconv.FormatInt(c.lat.max, 10))
 	}
@@ -131,7 +131,7 @@ func connLine(c *clientConn, long bool) string {
 }
 
 // hex is Java's "0x" + Long.toHexString: two's complement, no padding.
-func hex(v int64) string {
+func hexID(v int64) string {
 	if v < 0 {
 		return "0x" + strconv.FormatUint(uint64(v), 16)
 	}
@@ -313,11 +313,11 @@ func (s *Server) dump() string {
 		if c.session != 0 {
 			timeout = time.Duration(c.timeout) * time.Millisecond
 			at := bucket(last.Add(timeout))
-			sessions[at] = append(sessions[at], hex(c.session))
+			sessions[at] = append(sessions[at], hexID(c.session))
 			nsess++
 		}
 		at := bucket(last.Add(timeout))
-		conns[at] = append(conns[at], "ip: /"+c.remote+" sessionId: "+hex(c.session))
+		conns[at] = append(conns[at], "ip: /"+c.remote+" sessionId: "+hexID(c.session))
 	}
 	var b strings.Builder
 	write := func(title string, total int, gs []group) {
@@ -342,7 +342,7 @@ func (s *Server) dump() string {
 	slices.Sort(owners)
 	b.WriteString("Sessions with Ephemerals (" + strconv.Itoa(len(owners)) + "):\n")
 	for _, sid := range owners {
-		b.WriteString(hex(sid) + ":\n")
+		b.WriteString(hexID(sid) + ":\n")
 		paths := slices.Clone(eph[sid])
 		slices.Sort(paths)
 		for _, p := range paths {
