@@ -80,6 +80,9 @@ type Server struct {
 	stats    serverStats
 }
 
+// maxBatch bounds the events the owner takes in before it drains the core.
+const maxBatch = 512
+
 type eventKind int
 
 const (
@@ -252,14 +255,16 @@ func (s *Server) serve(ctx context.Context) error {
 			return nil
 		case ev := <-s.events:
 			s.handle(ev)
-			// Take whatever else is waiting, so one fsync covers it all (group commit).
-			for more := true; more; {
+			// Take what else is waiting, so one fsync covers it all (group commit),
+			// up to a bound that keeps replies flowing under a steady stream.
+			for range maxBatch {
 				select {
 				case ev := <-s.events:
 					s.handle(ev)
+					continue
 				default:
-					more = false
 				}
+				break
 			}
 		case <-ticker.C:
 			s.core.Tick(time.Now().UnixMilli())
