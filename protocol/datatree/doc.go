@@ -19,6 +19,7 @@
 //     so a delete of such a parent pipelined behind the close is not refused NOTEMPTY;
 //   - createTTL with a non-TTL mode is refused BADARGUMENTS even with a negative ttl;
 //   - Apply never orphans children: a delete of a node that has children is NOTEMPTY;
+//   - replaying a create of an existing node does not overwrite that node's ACL;
 //   - children, ephemerals and session-close paths come out sorted.
 //
 // Nothing here does I/O, reads a clock or draws randomness: time arrives in the
