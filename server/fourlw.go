@@ -130,7 +130,7 @@ func connLine(c *clientConn, long bool) string {
 	return b.String()
 }
 
-// hex is Java's "0x" + Long.toHexString: two's complement, no padding.
+// hexID is Java's "0x" + Long.toHexString: two's complement, no padding.
 func hexID(v int64) string {
 	if v < 0 {
 		return "0x" + strconv.FormatUint(uint64(v), 16)
