@@ -96,7 +96,7 @@ func FuzzStandaloneChaos(f *testing.F) {
 		if len(h.Ops) < 100 {
 			t.Fatalf("only %d operations", len(h.Ops))
 		}
-		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 20 * time.Second})
+		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -153,7 +153,7 @@ func TestFailedSyncHaltsTheServer(t *testing.T) {
 		t.Fatalf("after restart %+v, acked %#x", st, acked)
 	}
 	h := c.History()
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 	if err != nil || !rep.OK() {
 		t.Fatalf("%v %v", err, rep)
 	}
@@ -198,7 +198,7 @@ func TestCrashPoints(t *testing.T) {
 			}
 			w.RunFor(3 * time.Second)
 			h := c.History()
-			rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+			rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 			if err != nil || !rep.OK() {
 				t.Fatalf("%v %v", err, rep)
 			}
@@ -307,7 +307,7 @@ func TestServerTicksWithItsLocalClock(t *testing.T) {
 		t.Fatalf("expired clients %v after a forward clock jump", expired)
 	}
 	h := c.History()
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 	if err != nil || !rep.OK() {
 		t.Fatalf("%v %v", err, rep)
 	}

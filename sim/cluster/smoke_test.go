@@ -37,7 +37,7 @@ func TestAllWorkloadsWithoutFaults(t *testing.T) {
 		outcomes[op.Outcome]++
 	}
 	t.Logf("outcomes %v locks %d", outcomes, len(c.Recorder().Locks()))
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -204,7 +204,7 @@ func TestStandaloneUnderClientFaults(t *testing.T) {
 		}
 	}
 
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 20 * time.Second})
+	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestAllWorkloadsUnderClientFaults(t *testing.T) {
 		if v := zkclient.CheckLocks(locks); len(v) > 0 {
 			t.Fatalf("seed %d: %v", seed, v)
 		}
-		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 20 * time.Second})
+		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

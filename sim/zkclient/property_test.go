@@ -109,7 +109,7 @@ func TestPropertyEveryRequestResolvedOnce(t *testing.T) {
 		if len(h.Ops) != issued {
 			t.Fatalf("%d ops recorded, %d issued", len(h.Ops), issued)
 		}
-		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{LinearizabilityTimeout: 10 * time.Second})
+		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
