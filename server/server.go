@@ -128,7 +128,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		log.Error("damaged snapshot skipped", "file", s.Name, "err", s.Err)
 	}
 	for _, r := range rec.Repairs {
-		log.Warn("repaired storage", "repair", r.String())
+		if rec.HasSnapshot {
+			log.Warn("repaired storage", "repair", r.String())
+		} else {
+			log.Info("initialized storage", "repair", r.String()) // a fresh node
+		}
 	}
 	log.Info("recovered", "snapshot", rec.SnapshotName, "records", len(rec.Records),
 		"lastZxid", "0x"+strconv.FormatInt(rec.LastZxid, 16))
