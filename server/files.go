@@ -228,6 +228,40 @@ func (f *Files) WriteEpoch(file string, epoch int64) error {
 	return nil
 }
 
+// Truncate drops every logged transaction above zxid, as a ZAB follower must on TRUNC:
+// later logs and snapshots are deleted and the log holding zxid is cut after it. The
+// next Append starts a new log file.
+func (f *Files) Truncate(zxid int64) error {
+	if err := f.Roll(); err != nil {
+		return err
+	}
+	repairs, err := storage.TruncatePlan(f, zxid)
+	if err != nil {
+		return fmt.Errorf("server: truncate to %#x: %w", zxid, err)
+	}
+	return f.Apply(repairs)
+}
+
+// InstallSnapshot replaces the whole durable state with a snapshot taken at zxid, as a
+// ZAB follower must on SNAP: the snapshot is written, then every log and every newer
+// snapshot goes. The next Append starts a new log file.
+func (f *Files) InstallSnapshot(zxid int64, payload []byte) error {
+	if err := f.Roll(); err != nil {
+		return err
+	}
+	if err := f.WriteSnapshot(zxid, payload); err != nil {
+		return err
+	}
+	var stale []storage.Repair
+	for _, n := range f.List() {
+		switch k, z := storage.ParseFileName(n); {
+		case k == storage.KindLog, k == storage.KindSnapshot && z > zxid:
+			stale = append(stale, storage.Repair{Kind: storage.RepairDelete, Name: n, Reason: "superseded by an installed snapshot"})
+		}
+	}
+	return f.Apply(stale)
+}
+
 // Roll closes the current log file; the next Append starts a new one.
 func (f *Files) Roll() error {
 	if f.cur == nil {

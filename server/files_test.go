@@ -340,3 +340,73 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("%d fsyncs for %d concurrent writes: no group commit", n, clients*each)
 	}
 }
+
+// newEpoch writes both epoch files, as a follower does before logging a new epoch.
+func newEpoch(t *testing.T, f *Files, epoch int64) {
+	t.Helper()
+	for _, name := range []string{storage.AcceptedEpochFile, storage.CurrentEpochFile} {
+		if err := f.WriteEpoch(name, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFilesTruncate(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	if err := f.Append(records(1, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WriteSnapshot(3, []byte("tree at 3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Append(records(4, 6), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(2); err != nil {
+		t.Fatal(err)
+	}
+	// The follower then receives the leader's transactions from 3 on.
+	next := []storage.Record{{Zxid: 1<<32 | 1, Payload: []byte("new epoch")}}
+	if err := f.Append(records(3, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	newEpoch(t, f, 1)
+	if err := f.Append(next, true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, rec, err := reopen(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.SnapshotZxid != 0 || !slices.Equal(zxids(rec.Records), []int64{1, 2, 3, 1<<32 | 1}) {
+		t.Fatalf("after truncate: snapshot %d records %v", rec.SnapshotZxid, zxids(rec.Records))
+	}
+}
+
+func TestFilesInstallSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	f := freshFiles(t, dir, "")
+	if err := f.Append(records(1, 5), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WriteSnapshot(5, []byte("diverged")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.InstallSnapshot(1<<32|4, []byte("leader's tree")); err != nil {
+		t.Fatal(err)
+	}
+	newEpoch(t, f, 1)
+	if err := f.Append([]storage.Record{{Zxid: 1<<32 | 5, Payload: []byte("x")}}, true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, rec, err := reopen(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.SnapshotZxid != 1<<32|4 || string(rec.Snapshot) != "leader's tree" || !slices.Equal(zxids(rec.Records), []int64{1<<32 | 5}) {
+		t.Fatalf("after install: snapshot %#x %q records %v", rec.SnapshotZxid, rec.Snapshot, zxids(rec.Records))
+	}
+}
