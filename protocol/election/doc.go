@@ -7,7 +7,9 @@
 // in a Ready value: notifications to send and, once the ensemble agrees, a Decision naming
 // the leader and this server's role. After deciding, the Election keeps answering LOOKING
 // peers with the decided vote, which is how a restarted server finds an established
-// leader; Start begins a new round when the role ends.
+// leader. Once the leader's epoch is established the host calls UpdatePeerEpoch, so that
+// all members report one vote to newcomers (ZOOKEEPER-1732). Start begins a new round
+// when the role ends.
 //
 // Votes are ordered by (peerEpoch, zxid, server id) (Better). A vote wins once a quorum
 // of voters (QuorumVerifier) holds it and no better vote arrives within FinalizeWait.

@@ -267,6 +267,12 @@ func (w *world) process(s *server) {
 					w.fatalf("epoch %d established by both %d and %d", st.Epoch, other, s.id)
 				}
 				w.epochLeader[st.Epoch] = s.id
+				// A new leader holds every transaction committed before it.
+				for _, e := range w.order {
+					if !s.disk.holds(e.Zxid) && !slices.ContainsFunc(rd.Entries, func(x Entry) bool { return x.Zxid == e.Zxid }) {
+						w.fatalf("leader %d of epoch %d lacks committed %x", s.id, st.Epoch, e.Zxid)
+					}
+				}
 			}
 		}
 		for _, m := range rd.Messages {
