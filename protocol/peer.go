@@ -10,10 +10,12 @@ import (
 
 	"github.com/zksim/zksim/protocol/acl"
 	"github.com/zksim/zksim/protocol/datatree"
+	"github.com/zksim/zksim/protocol/election"
 	"github.com/zksim/zksim/protocol/session"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/watch"
 	"github.com/zksim/zksim/protocol/wire"
+	"github.com/zksim/zksim/protocol/zab"
 )
 
 // ConnID names one client connection for the life of a Peer. The host chooses it;
@@ -46,6 +48,22 @@ type Config struct {
 	ContainerMaxNeverUsed int64
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
+
+	// Members is the ensemble, this server included; empty means standalone.
+	Members []Member
+	// InitLimit and SyncLimit are ZooKeeper's initLimit and syncLimit, in ticks
+	// (defaults 10 and 5).
+	InitLimit int
+	SyncLimit int
+	// CounterBits narrows the zxid counter (1..32, default 32) so tests reach the
+	// rollover that forces a new epoch.
+	CounterBits uint
+	// ElectionMinInterval and ElectionMaxInterval bound the wait, in ms, before an
+	// unanswered election notification is sent again (defaults 200 and 60000);
+	// FinalizeWait is how long, in ms, a winning vote must stand (default 200).
+	ElectionMinInterval int64
+	ElectionMaxInterval int64
+	FinalizeWait        int64
 }
 
 // ErrConfig reports an invalid Config.
@@ -86,6 +104,25 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)
 	}
+	if out.InitLimit == 0 {
+		out.InitLimit = 10
+	}
+	if out.SyncLimit == 0 {
+		out.SyncLimit = 5
+	}
+	if out.ElectionMinInterval == 0 {
+		out.ElectionMinInterval = election.DefaultMinNotificationInterval
+	}
+	if out.ElectionMaxInterval == 0 {
+		out.ElectionMaxInterval = election.DefaultMaxNotificationInterval
+	}
+	if out.FinalizeWait == 0 {
+		out.FinalizeWait = election.DefaultFinalizeWait
+	}
+	if out.InitLimit < 0 || out.SyncLimit < 0 || out.CounterBits > 32 || out.ElectionMinInterval < 0 ||
+		out.ElectionMaxInterval < out.ElectionMinInterval || out.FinalizeWait < 0 {
+		return out, fmt.Errorf("%w: bad quorum timing", ErrConfig)
+	}
 	return out, nil
 }
 
@@ -111,11 +148,33 @@ type Ready struct {
 	Records  []storage.Record
 	MustSync bool
 	// Snapshot, if set, must be written before Advance; the host then starts a new log
-	// file for the next record.
-	Snapshot *Snapshot
+	// file for the next record. With InstallSnapshot it replaces the whole state (a
+	// SNAP sync): the host writes it first and discards every log record, so the
+	// Records of this Ready start a fresh log after it. Without, it is a periodic
+	// snapshot of the applied state, written after Records.
+	Snapshot        *Snapshot
+	InstallSnapshot bool
 	// Out are client frames, in order. None of them depends on Records of the same
 	// Ready, so they may be sent before the fsync completes.
 	Out []Output
+
+	// The fields below are used by ensemble members (NewQuorum) only.
+
+	// Truncate asks to drop every log record above TruncateTo (a TRUNC sync) before
+	// Records are appended; storage.TruncatePlan gives the repairs.
+	Truncate   bool
+	TruncateTo int64
+	// HardState, when set, is written to the epoch files after Records, in the same
+	// durable step.
+	HardState *HardState
+	// PeerMessages go to other servers, in order per destination. Those marked
+	// AfterPersist leave only once this Ready's persistence is durable.
+	PeerMessages []PeerMessage
+	// Role is set when this server's role, epoch or leader changed.
+	Role *RoleChange
+	// Events are the ZAB facts checkers record: epochs this server established as
+	// leader and transactions it applied, in order.
+	Events []NodeEvent
 }
 
 // Peer is one ZooKeeper server as a pure state machine. This version serves a
@@ -127,6 +186,7 @@ type Peer struct {
 	sessions *session.Table
 	watches  *watch.Manager
 	aclCfg   acl.Config
+	q        *quorum // nil for a standalone server
 
 	conns       map[ConnID]*conn
 	connOrder   []ConnID // sorted, for deterministic iteration
@@ -180,6 +240,8 @@ type pending struct {
 	// ids are the connection's identities when the request arrived; ZooKeeper
 	// checks a request against those, not against auth added after it.
 	ids []wire.Id
+	// connect is the ConnectRequest a createSession answers.
+	connect *wire.ConnectRequest
 }
 
 // proposal is a transaction on its way to the log and the tree.
@@ -199,17 +261,43 @@ func NewStandalone(cfg Config, rec storage.RecoveredState, now int64) (*Peer, er
 	if err != nil {
 		return nil, err
 	}
+	p, err := newPeer(c, rec, now, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rec.Records {
+		hdr, txn, err := datatree.DecodeTxn(r.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("protocol: log record %#x: %w", r.Zxid, err)
+		}
+		if hdr.Zxid != r.Zxid {
+			return nil, fmt.Errorf("protocol: log record %#x holds txn %#x", r.Zxid, hdr.Zxid)
+		}
+		p.applyTxn(hdr, txn)
+	}
+	p.lastLogged = p.tree.LastZxid()
+	return p, nil
+}
+
+func newSessionTable(c Config, now int64, recordTouches bool) (*session.Table, error) {
 	sid := c.ServerID
 	if sid == 0 {
 		sid = 1
 	}
-	sessions, err := session.NewTable(session.Config{
+	return session.NewTable(session.Config{
 		ServerID:          sid,
 		Clock:             now,
 		TickTime:          c.TickTime,
 		MinSessionTimeout: c.MinSessionTimeout,
 		MaxSessionTimeout: c.MaxSessionTimeout,
+		RecordTouches:     recordTouches,
 	})
+}
+
+// newPeer builds the parts every server has from the recovered snapshot; the caller
+// replays (standalone) or hands to ZAB (ensemble) the logged records.
+func newPeer(c Config, rec storage.RecoveredState, now int64, recordTouches bool) (*Peer, error) {
+	sessions, err := newSessionTable(c, now, recordTouches)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: session table: %w", err)
 	}
@@ -240,17 +328,6 @@ func NewStandalone(cfg Config, rec storage.RecoveredState, now int64) (*Peer, er
 		p.snapshot = p.takeSnapshot()
 	}
 	p.prep = datatree.NewPreparer(p.tree)
-	for _, r := range rec.Records {
-		hdr, txn, err := datatree.DecodeTxn(r.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("protocol: log record %#x: %w", r.Zxid, err)
-		}
-		if hdr.Zxid != r.Zxid {
-			return nil, fmt.Errorf("protocol: log record %#x holds txn %#x", r.Zxid, hdr.Zxid)
-		}
-		p.applyTxn(hdr, txn)
-	}
-	p.lastLogged = p.tree.LastZxid()
 	return p, nil
 }
 
@@ -267,6 +344,16 @@ func (p *Peer) Tick(now int64) {
 		return
 	}
 	p.now = now
+	if p.q != nil {
+		p.tickQuorum(now)
+		return
+	}
+	p.expireAndSweep(now)
+}
+
+// expireAndSweep closes expired sessions and deletes empty containers and expired TTL
+// nodes: the session owner's (standalone or leader) periodic work.
+func (p *Peer) expireAndSweep(now int64) {
 	for _, id := range p.sessions.Expired(now) {
 		p.cfg.Logger.Debug("session expired", "session", fmt.Sprintf("%#x", int64(id)))
 		p.proposeClose(id, nil, 0)
@@ -367,6 +454,12 @@ func (p *Peer) receiveConnect(cn *conn, payload []byte) {
 		return
 	}
 	cn.hasReadOnly = req.HasReadOnly
+	if p.q != nil && !p.q.serving {
+		// ZooKeeper refuses clients while it is not serving ("ZooKeeperServer not
+		// running"): the client tries another server.
+		p.closeConn(cn)
+		return
+	}
 	if req.LastZxidSeen > p.tree.LastZxid() {
 		// The client has seen a newer state than ours: it must try another server.
 		p.cfg.Logger.Info("client is ahead of this server", "conn", cn.id, "clientZxid", req.LastZxidSeen, "zxid", p.tree.LastZxid())
@@ -381,15 +474,23 @@ func (p *Peer) receiveConnect(cn *conn, payload []byte) {
 		id := p.sessions.Create(timeout, p.now)
 		cn.session = id
 		cn.timeout = timeout
-		pe := &pending{op: wire.OpCreateSession, write: true}
+		r := req
+		pe := &pending{op: wire.OpCreateSession, write: true, connect: &r}
 		cn.queue = append(cn.queue, pe)
 		p.sessionConn[id] = cn.id
-		r := req
+		if p.isLearner() {
+			p.forward(cn, intent{kind: intentCreateSession, timeout: timeout})
+			return
+		}
 		p.proposeTxn(datatree.TxnHeader{ClientID: int64(id), Zxid: p.nextZxid(), Time: p.now, Type: wire.OpCreateSession},
 			&datatree.CreateSessionTxn{TimeOut: timeout}, cn.id, pe, &r)
 		return
 	}
 	id := session.ID(req.SessionID)
+	if p.isLearner() && session.CheckPassword(id, req.Passwd) {
+		p.revalidate(cn, id, timeout, req)
+		return
+	}
 	if !session.CheckPassword(id, req.Passwd) || p.sessions.State(id) != session.StateOpen {
 		frame := wire.EncodeConnectResponse(&wire.ConnectResponse{Passwd: make([]byte, session.PasswordLen), HasReadOnly: req.HasReadOnly})
 		cn.queue = append(cn.queue, &pending{op: wire.OpCreateSession, done: true, frame: frame, close: true})
@@ -426,6 +527,10 @@ func isTxnOp(op wire.OpCode) bool {
 func (p *Peer) proposeError(cn *conn, hdr wire.RequestHeader, code wire.ErrCode) {
 	pe := &pending{xid: hdr.Xid, op: hdr.Type, write: true}
 	cn.queue = append(cn.queue, pe)
+	if p.isLearner() {
+		p.forward(cn, intent{kind: intentError, cxid: hdr.Xid, code: code})
+		return
+	}
 	p.proposeTxn(datatree.TxnHeader{ClientID: int64(cn.session), Cxid: hdr.Xid, Zxid: p.nextZxid(), Time: p.now, Type: wire.OpError},
 		&datatree.ErrorTxn{Err: code}, cn.id, pe, nil)
 }
@@ -451,9 +556,17 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 		pe.write = true
 		cn.queue = append(cn.queue, pe)
 		p.sessions.Close(cn.session)
-		p.proposeClose(cn.session, pe, cn.id)
+		if p.isLearner() {
+			p.forward(cn, intent{kind: intentCloseSession, cxid: hdr.Xid})
+			return
+		}
+		p.proposeCloseXid(cn.session, hdr.Xid, pe, cn.id)
 		return
 	case *wire.SyncRequest:
+		if p.q != nil {
+			p.quorumSync(cn, pe)
+			return
+		}
 		pe.wait = p.lastLogged
 	case *wire.CheckVersionRequest:
 		// A top-level check is only meaningful inside multi. ZooKeeper 3.8 never answers
@@ -482,6 +595,10 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 	if dreq, ok := writeRequest(req); ok && !pe.done {
 		pe.write = true
 		cn.queue = append(cn.queue, pe)
+		if p.isLearner() {
+			p.forward(cn, intent{kind: intentRequest, cxid: hdr.Xid, ids: pe.ids, request: wire.EncodeRequest(hdr.Xid, req)[4:]})
+			return
+		}
 		p.propose(p.env(cn, hdr.Xid), dreq, cn.id, pe)
 		return
 	}
@@ -520,9 +637,14 @@ func writeRequest(req wire.Request) (datatree.Request, bool) {
 }
 
 func (p *Peer) env(cn *conn, xid int32) datatree.Env {
-	ids := cn.auth.IDs()
+	return p.envFor(int64(cn.session), xid, cn.auth.IDs())
+}
+
+// envFor is the environment a write is prepared in: its session, cxid and the
+// identities it runs with.
+func (p *Peer) envFor(sessionID int64, xid int32, ids []wire.Id) datatree.Env {
 	return datatree.Env{
-		SessionID: int64(cn.session),
+		SessionID: sessionID,
 		Cxid:      xid,
 		Time:      p.now,
 		FixupACL: func(acls []wire.ACL) ([]wire.ACL, wire.ErrCode) {
@@ -546,6 +668,9 @@ func errCode(err error, def wire.ErrCode) wire.ErrCode {
 }
 
 func (p *Peer) nextZxid() int64 {
+	if p.q != nil {
+		return p.q.nextZxid()
+	}
 	p.lastLogged++
 	return p.lastLogged
 }
@@ -559,20 +684,34 @@ func (p *Peer) propose(env datatree.Env, req datatree.Request, c ConnID, pe *pen
 }
 
 func (p *Peer) proposeClose(id session.ID, pe *pending, c ConnID) {
-	p.propose(datatree.Env{SessionID: int64(id), Time: p.now}, datatree.Request{Op: wire.OpCloseSession}, c, pe)
+	p.proposeCloseXid(id, 0, pe, c)
+}
+
+func (p *Peer) proposeCloseXid(id session.ID, xid int32, pe *pending, c ConnID) {
+	p.propose(datatree.Env{SessionID: int64(id), Cxid: xid, Time: p.now}, datatree.Request{Op: wire.OpCloseSession}, c, pe)
 }
 
 func (p *Peer) proposeTxn(hdr datatree.TxnHeader, txn datatree.Txn, c ConnID, pe *pending, create *wire.ConnectRequest) {
+	if p.q != nil {
+		p.quorumPropose(hdr, txn)
+		return
+	}
 	p.unstable = append(p.unstable, proposal{hdr: hdr, txn: txn, conn: c, req: pe, create: create})
 }
 
 // HasReady reports whether the host has anything to do.
 func (p *Peer) HasReady() bool {
+	if p.q != nil {
+		return p.quorumHasReady()
+	}
 	return len(p.unstable) > 0 || len(p.out) > 0 || p.snapshot != nil
 }
 
 // Ready returns what the host must do next. Call Advance once it is done.
 func (p *Peer) Ready() Ready {
+	if p.q != nil {
+		return p.quorumReady()
+	}
 	rd := Ready{Out: p.out, Snapshot: p.snapshot}
 	if len(p.unstable) > 0 {
 		rd.Records = make([]storage.Record, 0, len(p.unstable))
@@ -595,6 +734,10 @@ func (p *Peer) Ready() Ready {
 // Advance tells the Peer the last Ready was carried out: its records are durable, so
 // they are committed and applied.
 func (p *Peer) Advance() {
+	if p.q != nil {
+		p.quorumAdvance()
+		return
+	}
 	inflight := p.inflight
 	p.inflight = nil
 	for _, pr := range inflight {
@@ -1009,8 +1152,24 @@ type ConnStatus struct {
 
 // Status is a Peer's state as the four-letter words and `status` report it.
 type Status struct {
-	Mode        string // "standalone", later "leader", "follower", "observer"
-	ServerID    int64
+	// Mode is "standalone", "leader", "follower", "observer", or "looking" while an
+	// ensemble member is in leader election.
+	Mode     string
+	ServerID int64
+	// Role, Epoch and Leader describe an ensemble member's ZAB state (RoleChange's
+	// values); Serving is false while it refuses clients (election, sync).
+	Role    string
+	Epoch   int64
+	Leader  int64
+	Serving bool
+	// AcceptedEpoch, CurrentEpoch, LastLogged and Committed are the ZAB facts of an
+	// ensemble member: its epoch files, its last logged zxid and the highest zxid it
+	// knows committed.
+	AcceptedEpoch int64
+	CurrentEpoch  int64
+	LastLogged    int64
+	Committed     int64
+
 	LastZxid    int64
 	Digest      uint64
 	NodeCount   int
@@ -1037,6 +1196,17 @@ func (p *Peer) Status() Status {
 		Received:    p.received,
 		Sent:        p.sent,
 		Outstanding: len(p.unstable) + len(p.inflight),
+		Role:        RoleStandalone,
+		Serving:     true,
+		LastLogged:  p.lastLogged,
+		Committed:   p.tree.LastZxid(),
+	}
+	if q := p.q; q != nil {
+		st.Mode = map[zab.Role]string{zab.RoleLooking: "looking", zab.RoleLeader: "leader", zab.RoleFollower: "follower", zab.RoleObserver: "observer"}[q.role]
+		st.Role, st.Epoch, st.Leader, st.Serving = roleName(q.role), q.epoch, q.leader, q.serving
+		st.AcceptedEpoch, st.CurrentEpoch = q.zn.AcceptedEpoch(), q.zn.CurrentEpoch()
+		st.LastLogged, st.Committed = q.zn.LastZxid(), q.zn.Committed()
+		st.Outstanding = p.prep.Outstanding()
 	}
 	for _, c := range p.connOrder {
 		cn := p.conns[c]
