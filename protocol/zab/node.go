@@ -230,7 +230,11 @@ func (n *Node) Ready() Ready {
 		rd.CommittedEntries = slices.Clone(n.log.between(n.applying, to))
 		n.applying = to
 	}
-	n.readyLast, n.readyHardSeq, n.readyApplied = n.log.last(), n.hardSeq, n.applying
+	n.readyLast = n.log.last()
+	if n.lr != nil && n.lr.durable != nil {
+		n.readyLast = n.lr.durable.last() // a learner's sync is not handed out before NEWLEADER
+	}
+	n.readyHardSeq, n.readyApplied = n.hardSeq, n.applying
 	n.status, n.snapshot, n.truncate, n.truncateTo, n.entries, n.hardDirty = nil, nil, false, 0, nil, false
 	n.msgs, n.requests, n.reports, n.revals, n.syncs = nil, nil, nil, nil, 0
 	clear(n.marked)
