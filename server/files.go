@@ -34,6 +34,12 @@ type Files struct {
 	cur     *os.File
 	curName string
 	curSize int64
+	// curAlloc is the current log's length on disk, beyond curSize when pre-grown.
+	curAlloc int64
+
+	// preAlloc is the step in which log files are pre-grown with zeros
+	// (zookeeper.preAllocSize); 0 grows them write by write.
+	preAlloc int64
 
 	// badSnapshots are snapshots recovery found damaged; autopurge never counts them
 	// as kept copies.
@@ -62,6 +68,11 @@ func OpenFiles(dataDir, dataLogDir string) (*Files, error) {
 	}
 	return f, nil
 }
+
+// SetPreallocate makes log files grow in steps of size bytes, filled with zeros, as
+// ZooKeeper's preAllocSize does: an fsync then rarely has to update the file's
+// length. Recovery reads the zeros as the end of the log.
+func (f *Files) SetPreallocate(size int64) { f.preAlloc = max(size, 0) }
 
 // SnapDir and LogDir are the version-2 directories, as conf and dirs print them.
 func (f *Files) SnapDir() string { return f.snapDir }
@@ -128,11 +139,10 @@ func (f *Files) Recover() (storage.RecoveredState, error) {
 		if err != nil {
 			return storage.RecoveredState{}, fmt.Errorf("%w: open %s: %w", ErrDisk, rec.Tail.Name, err)
 		}
-		if _, err := file.Seek(rec.Tail.Offset, 0); err != nil {
-			file.Close()
-			return storage.RecoveredState{}, fmt.Errorf("%w: seek %s: %w", ErrDisk, rec.Tail.Name, err)
-		}
 		f.cur, f.curName, f.curSize = file, rec.Tail.Name, rec.Tail.Offset
+		if info, err := file.Stat(); err == nil {
+			f.curAlloc = info.Size()
+		}
 	}
 	return rec, nil
 }
@@ -187,16 +197,24 @@ func (f *Files) Append(recs []storage.Record, sync bool) error {
 			file.Close()
 			return fmt.Errorf("%w: %s: %w", ErrDisk, f.logDir, err)
 		}
-		f.cur, f.curName, f.curSize = file, name, 0
+		f.cur, f.curName, f.curSize, f.curAlloc = file, name, 0, 0
 	}
 	buf, err := storage.AppendRecords(buf, recs)
 	if err != nil {
 		return err
 	}
-	if _, err := f.cur.Write(buf); err != nil {
+	if end := f.curSize + int64(len(buf)); f.preAlloc > 0 && end > f.curAlloc {
+		grown := (end/f.preAlloc + 1) * f.preAlloc
+		if err := f.cur.Truncate(grown); err != nil {
+			return fmt.Errorf("%w: pre-grow %s: %w", ErrDisk, f.curName, err)
+		}
+		f.curAlloc = grown
+	}
+	if _, err := f.cur.WriteAt(buf, f.curSize); err != nil {
 		return fmt.Errorf("%w: append to %s: %w", ErrDisk, f.curName, err)
 	}
 	f.curSize += int64(len(buf))
+	f.curAlloc = max(f.curAlloc, f.curSize)
 	if sync {
 		if err := f.fsync(f.cur); err != nil {
 			return fmt.Errorf("%w: fsync %s: %w", ErrDisk, f.curName, err)
@@ -268,7 +286,7 @@ func (f *Files) Roll() error {
 		return nil
 	}
 	err := f.cur.Close()
-	f.cur, f.curName, f.curSize = nil, "", 0
+	f.cur, f.curName, f.curSize, f.curAlloc = nil, "", 0, 0
 	if err != nil {
 		return fmt.Errorf("%w: close log: %w", ErrDisk, err)
 	}

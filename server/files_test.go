@@ -410,3 +410,39 @@ func TestFilesInstallSnapshot(t *testing.T) {
 		t.Fatalf("after install: snapshot %#x %q records %v", rec.SnapshotZxid, rec.Snapshot, zxids(rec.Records))
 	}
 }
+
+func TestFilesPreallocatedLog(t *testing.T) {
+	dir := t.TempDir()
+	const step = 64 << 10
+	f := freshFiles(t, dir, "")
+	f.SetPreallocate(step)
+	if err := f.Append(records(1, 3), true); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	log := filepath.Join(dir, versionDir, storage.LogFileName(1))
+	if info, err := os.Stat(log); err != nil || info.Size() != step {
+		t.Fatalf("log size %v, %v; want pre-grown to %d", info.Size(), err, step)
+	}
+	f2, rec, err := reopen(t, dir, "")
+	if err != nil || !slices.Equal(zxids(rec.Records), []int64{1, 2, 3}) {
+		t.Fatalf("recover: %v %v", err, zxids(rec.Records))
+	}
+	f2.SetPreallocate(step)
+	// Past the first step the file grows by another.
+	big := []storage.Record{{Zxid: 4, Payload: make([]byte, step)}}
+	if err := f2.Append(big, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f2.Append(records(5, 5), true); err != nil {
+		t.Fatal(err)
+	}
+	f2.Close()
+	if info, _ := os.Stat(log); info.Size() != 2*step {
+		t.Errorf("log size %d, want %d", info.Size(), 2*step)
+	}
+	_, rec, err = reopen(t, dir, "")
+	if err != nil || !slices.Equal(zxids(rec.Records), []int64{1, 2, 3, 4, 5}) {
+		t.Fatalf("recover after growth: %v %v", err, zxids(rec.Records))
+	}
+}

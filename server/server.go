@@ -117,6 +117,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	files.SetPreallocate(cfg.PreAllocSizeKB * 1024)
 	if opts.openFiles != nil {
 		opts.openFiles(files)
 	}
