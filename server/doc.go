@@ -33,8 +33,13 @@
 // file, fsync, rename, directory fsync). A failed write or fsync stops the server:
 // Run closes every connection and returns an error wrapping ErrDisk. Autopurge
 // (autopurge.purgeInterval hours, keeping autopurge.snapRetainCount snapshots) runs
-// at start and then periodically. Logs are not pre-allocated, and a snapshot is
-// written by the owner goroutine, which pauses requests while it runs.
+// at start and then periodically. Logs are pre-grown with zeros in preAllocSize steps
+// (64 MiB by default), as ZooKeeper's are. A snapshot is written by the owner
+// goroutine, which pauses requests while it runs.
+//
+// Files also carries out what a ZAB follower's sync needs (Truncate for TRUNC,
+// InstallSnapshot for SNAP, WriteEpoch for the epoch files), ready for the quorum
+// host.
 //
 // # Tests of other packages
 //
