@@ -111,8 +111,8 @@ func (n *Node) stepLearner(p Packet) error {
 		if n.phase != PhaseSync || !lr.syncStarted || lr.ackedLeader || EpochOf(p.Zxid) != n.epoch || CounterOf(p.Zxid) != 0 {
 			return n.drop(ErrUnexpected, "NEWLEADER "+hexZxid(p.Zxid))
 		}
-		// The synced entries were queued for the log as they arrived; the Ready
-		// persists them before the epoch file, and the ACK waits for both.
+		// The buffered sync goes to the log now, ahead of the epoch file in the
+		// same Ready; the ACK waits for both.
 		lr.ackedLeader = true
 		n.persistSync()
 		n.setHard(HardState{AcceptedEpoch: n.hard.AcceptedEpoch, CurrentEpoch: n.epoch})
