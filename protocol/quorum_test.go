@@ -1,7 +1,14 @@
 package protocol
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zksim/zksim/protocol/wire"
+	"github.com/zksim/zksim/protocol/zab"
 )
 
 func TestQuorumElectsAndReplicates(t *testing.T) {
@@ -27,4 +34,236 @@ func TestQuorumElectsAndReplicates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writers adds one writing client per server.
+func writers(w *world, perClient, pipe int) {
+	for i, id := range w.ids {
+		c := w.addClient(fmt.Sprintf("w%d", i), id).writer(perClient)
+		c.maxPipe = pipe
+	}
+}
+
+func ackedCount(w *world) int {
+	n := 0
+	for _, c := range w.clients {
+		n += len(c.acked)
+	}
+	return n
+}
+
+func TestQuorumLeaderCrashKeepsAcknowledgedWrites(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		w := newWorld(t, seed, 5, 1, nil)
+		w.runUntil(5000, "leader", w.settled)
+		writers(w, 0, 3)
+		w.runUntil(5000, "writes", func() bool { return ackedCount(w) > 50 })
+		old := w.leader()
+		oldEpoch := w.nodes[old].p.Status().Epoch
+		w.crash(old)
+		w.runUntil(10000, "new leader", func() bool { return w.leader() != 0 && w.leader() != old })
+		newLeader := w.leader()
+		require.Greater(t, w.nodes[newLeader].p.Status().Epoch, oldEpoch)
+		w.checkAcked(newLeader) // nothing acknowledged was lost with the old leader
+		before := ackedCount(w)
+		w.runUntil(5000, "writes under the new leader", func() bool { return ackedCount(w) > before+50 })
+		w.restart(old)
+		for _, c := range w.clients {
+			c.next = nil
+		}
+		w.runUntil(20000, "convergence", w.settled)
+		w.checkAcked()
+	}
+}
+
+func TestQuorumMinorityLeaderStepsDown(t *testing.T) {
+	w := newWorld(t, 7, 5, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	old := w.leader()
+	oldEpoch := w.nodes[old].p.Status().Epoch
+	var buddy int64
+	var majority []int64
+	for _, id := range w.ids {
+		if id != old && buddy == 0 {
+			buddy = id
+		} else if id != old {
+			majority = append(majority, id)
+		}
+	}
+	w.partition([]int64{old, buddy}, majority)
+	c := w.addClient("minority", old).writer(0)
+	c.sticky = true
+	w.runUntil(5000, "minority leader steps down", func() bool { return w.nodes[old].p.Status().Mode != "leader" })
+	require.Empty(t, c.acked, "a minority leader committed a write")
+	w.runUntil(10000, "majority leader", func() bool {
+		l := w.leader()
+		return l != 0 && l != old && l != buddy && w.nodes[l].p.Status().Epoch > oldEpoch
+	})
+	c.sticky = false
+	c.server = majority[0]
+	c.conn = 0
+	w.runUntil(5000, "writes in the majority", func() bool { return len(c.acked) > 10 })
+	w.heal()
+	c.next = nil
+	w.runUntil(20000, "convergence", w.settled)
+	w.checkAcked()
+}
+
+// sentSince reports whether a packet of type typ went to server id after the
+// first mark packets.
+func sentSince(w *world, id int64, mark int, typ zab.PacketType) bool {
+	return slices.Contains(w.sentTypes[id][mark:], typ)
+}
+
+func follower(w *world) int64 {
+	for _, id := range w.ids {
+		if id != w.leader() && !w.members[id-1].Observer {
+			return id
+		}
+	}
+	return 0
+}
+
+func TestQuorumLaggingFollowerSyncsByDiff(t *testing.T) {
+	w := newWorld(t, 3, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	f := follower(w)
+	w.crash(f)
+	c := w.addClient("a", w.leader()).writer(30)
+	c.maxPipe = 5
+	w.runUntil(5000, "writes", func() bool { return len(c.acked) == 30 })
+	mark := len(w.sentTypes[f])
+	w.restart(f)
+	w.runUntil(10000, "convergence", w.settled)
+	require.True(t, sentSince(w, f, mark, zab.TypeDiff), "sync packets: %v", w.sentTypes[f][mark:])
+	w.checkAcked()
+}
+
+func TestQuorumFarBehindFollowerSyncsBySnap(t *testing.T) {
+	w := newWorld(t, 4, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	f := follower(w)
+	w.crash(f)
+	c := w.addClient("a", w.leader()).writer(1100)
+	c.maxPipe = 20
+	w.runUntil(60000, "writes", func() bool { return len(c.acked) == 1100 })
+	mark := len(w.sentTypes[f])
+	w.restart(f)
+	w.runUntil(10000, "convergence", w.settled)
+	require.True(t, sentSince(w, f, mark, zab.TypeSnap), "sync packets: %v", w.sentTypes[f][mark:])
+	w.checkAcked()
+}
+
+func TestQuorumDivergedServerSyncsByTrunc(t *testing.T) {
+	w := newWorld(t, 5, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	c := w.addClient("a", w.leader()).writer(10)
+	w.runUntil(5000, "writes", func() bool { return len(c.acked) == 10 })
+	old := w.leader()
+	var others []int64
+	for _, id := range w.ids {
+		if id != old {
+			others = append(others, id)
+		}
+	}
+	// The old leader logs a write nobody else sees, then loses its quorum.
+	w.partition([]int64{old}, others)
+	lone := w.addClient("lone", old)
+	lone.sticky = true
+	lone.session, lone.passwd = c.session, c.passwd
+	w.runUntil(1000, "connection", func() bool { return lone.connected })
+	lone.request(&wire.CreateRequest{Op: wire.OpCreate, Path: "/uncommitted", ACL: openACL()})
+	lone.silenced = true
+	w.runUntil(10000, "new leader", func() bool { l := w.leader(); return l != 0 && l != old })
+	require.Greater(t, w.nodes[old].p.Status().LastLogged, w.nodes[w.leader()].p.Status().Committed)
+	mark := len(w.sentTypes[old])
+	w.heal()
+	w.runUntil(20000, "convergence", w.settled)
+	require.True(t, sentSince(w, old, mark, zab.TypeTrunc), "sync packets: %v", w.sentTypes[old][mark:])
+	for _, id := range w.ids {
+		_, _, code := w.nodes[id].p.tree.Get("/uncommitted")
+		require.Equal(t, wire.ErrNoNode, code, "server %d", id)
+	}
+	w.checkAcked()
+}
+
+func TestQuorumCounterRolloverLosesNothing(t *testing.T) {
+	w := newWorld(t, 6, 3, 1, func(c *Config) { c.CounterBits = 4 })
+	w.runUntil(5000, "leader", w.settled)
+	writers(w, 0, 2)
+	w.runUntil(60000, "writes across epochs", func() bool { return ackedCount(w) >= 60 })
+	for _, c := range w.clients {
+		c.next = nil
+	}
+	w.runUntil(20000, "convergence", w.settled)
+	require.GreaterOrEqual(t, len(w.established), 4, "rollover should force new epochs")
+	for _, z := range w.order {
+		require.Less(t, zab.CounterOf(z), int64(15))
+	}
+	w.checkAcked()
+}
+
+func ephemeralCreator(c *worldClient, path string) {
+	done := false
+	c.next = func() wire.Request {
+		if done {
+			return nil
+		}
+		done = true
+		return &wire.CreateRequest{Op: wire.OpCreate, Path: path, ACL: openACL(), Flags: wire.ModeEphemeral}
+	}
+}
+
+func TestQuorumEphemeralsVanishWhenSessionExpires(t *testing.T) {
+	w := newWorld(t, 8, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	f := follower(w)
+	c := w.addClient("e", f)
+	c.timeout = 10 * worldTick
+	ephemeralCreator(c, "/eph")
+	w.runUntil(5000, "ephemeral", func() bool { return len(c.acked) == 1 })
+	for _, id := range w.ids {
+		_, _, code := w.nodes[id].p.tree.Get("/eph")
+		require.Equal(t, wire.ErrOK, code)
+	}
+	c.silenced = true // no pings: the leader expires the session
+	w.runUntil(5000, "expiry everywhere", func() bool {
+		for _, id := range w.ids {
+			if _, _, code := w.nodes[id].p.tree.Get("/eph"); code != wire.ErrNoNode {
+				return false
+			}
+		}
+		return true
+	})
+	require.Zero(t, c.conn, "the follower closes the expired session's connection")
+}
+
+func TestQuorumSessionMovesBetweenFollowers(t *testing.T) {
+	w := newWorld(t, 9, 5, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	var fs []int64
+	for _, id := range w.ids {
+		if id != w.leader() {
+			fs = append(fs, id)
+		}
+	}
+	c := w.addClient("m", fs[0])
+	c.sticky = true
+	c.timeout = 10 * worldTick
+	ephemeralCreator(c, "/moving")
+	w.runUntil(5000, "ephemeral", func() bool { return len(c.acked) == 1 })
+	sid := c.session
+	c.disconnect()
+	c.server = fs[1]
+	w.run(3 * worldTick) // within the timeout
+	w.runUntil(2000, "reconnect", func() bool { return c.connected })
+	require.Equal(t, sid, c.session, "the session survives the move")
+	w.run(30 * worldTick) // pings through the new follower keep it alive
+	for _, id := range w.ids {
+		_, _, code := w.nodes[id].p.tree.Get("/moving")
+		require.Equal(t, wire.ErrOK, code, "server %d", id)
+	}
+	c.writer(3)
+	w.runUntil(5000, "writes", func() bool { return len(c.acked) == 4 })
+	require.Zero(t, c.expired)
 }

@@ -434,6 +434,10 @@ func (w *world) describe() string {
 		st := n.p.Status()
 		fmt.Fprintf(&b, "[%d %s e%d l%d serving=%v last=%#x committed=%#x applied=%#x] ", id, st.Mode, st.Epoch, st.Leader, st.Serving, st.LastLogged, st.Committed, st.LastZxid)
 	}
+	for _, c := range w.clients {
+		fmt.Fprintf(&b, "\n client %s: server=%d conn=%d connected=%v session=%#x lastZxid=%#x inflight=%d acked=%d expired=%d",
+			c.name, c.server, c.conn, c.connected, c.session, c.lastZxid, len(c.inflight), len(c.acked), c.expired)
+	}
 	return b.String()
 }
 
@@ -479,12 +483,16 @@ func (w *world) settled() bool {
 }
 
 // checkAcked verifies that every write acknowledged to a client is in every live
-// server's tree.
-func (w *world) checkAcked() {
+// server's tree (or in the trees of the servers given).
+func (w *world) checkAcked(only ...int64) {
 	w.t.Helper()
+	ids := w.ids
+	if len(only) > 0 {
+		ids = only
+	}
 	for _, c := range w.clients {
 		for _, path := range c.acked {
-			for _, id := range w.ids {
+			for _, id := range ids {
 				if n := w.nodes[id]; n.up {
 					if _, _, code := n.p.tree.Get(path); code != wire.ErrOK {
 						w.t.Fatalf("acknowledged %s missing on server %d (%v): %s", path, id, code, w.describe())
