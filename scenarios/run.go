@@ -44,6 +44,9 @@ type Result struct {
 	// nothing.
 	Problems []string
 	History  checker.History
+	// NodeLogs are the servers' own logs the ZAB checks read; reports place the
+	// evidence of a violation (checker.NodeEventRef) by them.
+	NodeLogs []checker.NodeLog
 }
 
 // Pass reports whether every property held and the schedule ran as written.
@@ -172,7 +175,8 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 			FinalizeWait:    int64(200 * time.Millisecond),
 		},
 	}
-	report, err := checker.Check(&hist, c.NodeLogs(), checkOpts)
+	logs := c.NodeLogs()
+	report, err := checker.Check(&hist, logs, checkOpts)
 	if err != nil {
 		return Result{}, fmt.Errorf("scenarios: check: %w", err)
 	}
@@ -188,6 +192,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 		TraceHash: w.TraceHash(),
 		Problems:  problems,
 		History:   hist,
+		NodeLogs:  logs,
 		Wall:      wall().Sub(start),
 	}
 	if opts.KeepTrace {

@@ -68,7 +68,7 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	file := fs.String("scenario-file", "", "load the scenario from this JSON file instead")
 	seed := fs.Uint64("seed", 1, "seed that fixes the whole run")
 	scheduleFile := fs.String("schedule", "", "replay this fault schedule instead of generating one")
-	reportDir := fs.String("report", "", "write the run's schedule, history and trace to this directory")
+	reportDir := fs.String("report", "", "write the run's report (report.html, report.md), schedule and trace to this directory")
 	verbose := fs.Bool("v", false, "print the schedule and every applied fault")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -110,7 +110,7 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *reportDir != "" {
-		if err := writeRunFiles(*reportDir, res); err != nil {
+		if err := writeRunFiles(*reportDir, s, res, reproduce(s.Name, *seed, *scheduleFile)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "report: %s\n", *reportDir)
@@ -134,21 +134,6 @@ func indent(text string) string {
 	return b.String()
 }
 
-// writeRunFiles keeps what a person needs to look at a run again.
-func writeRunFiles(dir string, res scenarios.Result) error {
-	files := map[string]string{
-		"schedule.txt": res.Schedule.String(),
-		"trace.txt":    res.Trace,
-		"verdict.txt":  res.Explain() + res.Summary() + "\n",
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // sweepOutcome is one seed's result in a sweep.
 type sweepOutcome struct {
 	scenario string
@@ -159,6 +144,8 @@ type sweepOutcome struct {
 	err      error
 	ops      int
 	sim      time.Duration
+	events   uint64
+	report   string // the seed's report directory under the sweep's, when written
 }
 
 func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -167,7 +154,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seedsFlag := fs.String("seeds", "", "inclusive seed range A..B")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "seeds run at once")
 	shardFlag := fs.String("shard", "", "i/n: run only this machine's share of the range")
-	reportDir := fs.String("report", "", "write each failing seed's files under this directory")
+	reportDir := fs.String("report", "", "write the sweep's report, and each failing seed's run report, under this directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -225,12 +212,15 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				out := sweepOutcome{scenario: j.s.Name, seed: j.seed, err: err}
 				if err == nil {
 					out.pass, out.summary, out.explain, out.ops, out.sim = res.Pass(), res.Summary(), res.Explain(), res.Ops, res.Simulated
+					out.events = res.Events
 					if !out.pass && dir != "" {
 						// Re-run with the trace kept: same seed, same run.
-						full, ferr := scenarios.Run(j.s, j.seed, scenarios.RunOptions{KeepTrace: true,
-							VisualizationPath: filepath.Join(dir, "linearizability.html")})
-						if ferr == nil && os.MkdirAll(dir, 0o755) == nil {
-							_ = writeRunFiles(dir, full)
+						if os.MkdirAll(dir, 0o755) == nil {
+							full, ferr := scenarios.Run(j.s, j.seed, scenarios.RunOptions{KeepTrace: true,
+								VisualizationPath: filepath.Join(dir, "linearizability.html")})
+							if ferr == nil && writeRunFiles(dir, j.s, full, reproduce(j.s.Name, j.seed, "")) == nil {
+								out.report = filepath.Base(dir)
+							}
 						}
 					}
 				}
@@ -250,7 +240,14 @@ feed:
 	close(next)
 	wg.Wait()
 	progress.finish()
-	return printSweep(stdout, results, time.Since(start))
+	wall := time.Since(start)
+	if *reportDir != "" {
+		if err := writeSweepReport(*reportDir, results, wall); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "report: %s\n", *reportDir)
+	}
+	return printSweep(stdout, results, wall)
 }
 
 func printSweep(stdout io.Writer, results []sweepOutcome, wall time.Duration) error {
