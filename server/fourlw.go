@@ -25,11 +25,21 @@ const sessionlessTimeout = 10 * time.Second
 // javaDate is java.util.Date.toString's layout.
 const javaDate = "Mon Jan 02 15:04:05 MST 2006"
 
+// notServingWords answer that the server is not serving while it looks for a leader
+// (ZooKeeper's commands that need a running ZooKeeperServer).
+var notServingWords = map[string]bool{
+	"srvr": true, "stat": true, "cons": true, "crst": true, "srst": true, "mntr": true,
+	"wchs": true, "wchc": true, "wchp": true, "dump": true,
+}
+
 // fourLetterWord renders a four-letter-word reply (reference §3). A word the whitelist
 // does not name gets ZooKeeper's refusal line.
 func (s *Server) fourLetterWord(cmd string, now time.Time) string {
 	if !s.cfg.FourLetterWordAllowed(cmd) {
 		return cmd + " is not executed because it is not in the whitelist.\n"
+	}
+	if st := s.core.Status(); !st.Serving && notServingWords[cmd] {
+		return "This ZooKeeper instance is not currently serving requests\n"
 	}
 	switch cmd {
 	case "ruok":

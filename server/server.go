@@ -19,10 +19,6 @@ import (
 	"github.com/zksim/zksim/server/config"
 )
 
-// ErrQuorumUnavailable is returned for a configuration with several voting servers:
-// this build serves standalone only.
-var ErrQuorumUnavailable = errors.New("server: quorum mode not available yet (configure a single server, or none, to run standalone)")
-
 // core is the part of protocol.Peer the host drives. One goroutine, the owner, makes
 // every call.
 type core interface {
@@ -36,6 +32,8 @@ type core interface {
 	Status() protocol.Status
 	WatchReport(cmd string) (string, bool)
 	Ephemerals() map[int64][]string
+	StepPeer(from int64, ch protocol.Channel, msg []byte)
+	PeerDisconnected(peer int64, ch protocol.Channel)
 }
 
 // Options adjusts a Server. The zero value is fine.
@@ -74,7 +72,15 @@ type Server struct {
 	ipMu  sync.Mutex
 	perIP map[string]int
 
+	// Ensemble members only: the election and quorum listeners and the other members'
+	// addresses.
+	peerLns   map[protocol.Channel]net.Listener
+	peerAddrs map[linkKey]string
+
 	// Owned by the Run goroutine.
+	outLinks map[linkKey]*outLink
+	inLinks  map[linkKey]*inLink
+	role     string
 	conns    map[protocol.ConnID]*clientConn
 	nextConn protocol.ConnID
 	stats    serverStats
@@ -90,6 +96,9 @@ const (
 	evFrame
 	evClosed
 	evFourLetter
+	evPeerUp
+	evPeerMsg
+	evPeerDown
 )
 
 type event struct {
@@ -98,14 +107,15 @@ type event struct {
 	payload []byte
 	cmd     string
 	reply   chan string
+	in      *inLink
+	out     *outLink
+	err     error
 }
 
 // New recovers the node's state from its files, builds the protocol core and opens
-// the client port. Damaged files fail here, with an error naming the file.
+// the client port, and for an ensemble member the election and quorum ports. Damaged
+// files fail here, with an error naming the file.
 func New(cfg *config.Config, opts Options) (*Server, error) {
-	if !cfg.Standalone() {
-		return nil, ErrQuorumUnavailable
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -155,9 +165,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		SnapCount:         cfg.SnapCount,
 		Logger:            log,
 	}
+	quorum := !cfg.Standalone()
+	if quorum {
+		for _, m := range cfg.Servers {
+			pcfg.Members = append(pcfg.Members, protocol.Member{ID: m.ID, Observer: m.Type == config.Observer})
+		}
+		pcfg.InitLimit, pcfg.SyncLimit = cfg.InitLimit, cfg.SyncLimit
+	}
 	newCore := opts.newCore
 	if newCore == nil {
 		newCore = func(c protocol.Config, r storage.RecoveredState, now int64) (core, error) {
+			if quorum {
+				return protocol.NewQuorum(c, r, now)
+			}
 			return protocol.NewStandalone(c, r, now)
 		}
 	}
@@ -175,6 +195,15 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("server: listen on client port %s: %w", addr, err)
 		}
 	}
+	var peerLns map[protocol.Channel]net.Listener
+	if quorum {
+		peerLns, err = listenPeers(cfg)
+		if err != nil {
+			ln.Close()
+			files.Close()
+			return nil, err
+		}
+	}
 	queue := opts.WriteQueue
 	if queue <= 0 {
 		queue = 4096
@@ -186,6 +215,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		stopped: make(chan struct{}),
 		perIP:   map[string]int{},
 		conns:   map[protocol.ConnID]*clientConn{},
+		peerLns: peerLns, peerAddrs: peerAddrs(cfg),
+		outLinks: map[linkKey]*outLink{}, inLinks: map[linkKey]*inLink{},
 	}
 	if cfg.PurgeInterval > 0 {
 		// ZooKeeper's cleanup task runs once at start, then every purgeInterval hours.
@@ -207,9 +238,23 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(accepted)
 		s.acceptLoop()
 	}()
+	for ch, ln := range s.peerLns {
+		s.log.Info("listening for members", "channel", ch.String(), "addr", ln.Addr().String())
+		s.wg.Add(1)
+		go s.acceptPeers(ln, ch)
+	}
 	err := s.serve(ctx)
 	close(s.stopped)
 	s.ln.Close()
+	for _, ln := range s.peerLns {
+		ln.Close()
+	}
+	for _, l := range s.outLinks {
+		s.dropOutLink(l)
+	}
+	for _, l := range s.inLinks {
+		l.nc.Close()
+	}
 	<-accepted
 	for _, c := range s.conns {
 		c.nc.Close()
@@ -282,8 +327,11 @@ func (s *Server) serve(ctx context.Context) error {
 	}
 }
 
-// drain carries out everything the core asks: frames to the writers, records to the
-// log (one fsync for the batch), a snapshot, then Advance.
+// drain carries out everything the core asks, in the order protocol's documentation
+// gives: client frames and the peer messages that need not wait to their writers;
+// then persistence (an installed snapshot, a truncation, the records with one fsync
+// for the batch, the epoch files, a periodic snapshot); then the peer messages that
+// acknowledge it; then Advance.
 func (s *Server) drain() error {
 	for s.core.HasReady() {
 		rd := s.core.Ready()
@@ -292,26 +340,67 @@ func (s *Server) drain() error {
 		for _, o := range rd.Out {
 			s.deliver(o)
 		}
-		start := time.Now()
-		if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
+		for _, m := range rd.PeerMessages {
+			if !m.AfterPersist {
+				s.sendPeer(m)
+			}
+		}
+		if err := s.persist(rd); err != nil {
 			return err
 		}
-		if len(rd.Records) > 0 {
-			s.stats.batch.add(int64(len(rd.Records)))
-			if rd.MustSync {
-				s.stats.fsync.add(time.Since(start).Milliseconds())
+		for _, m := range rd.PeerMessages {
+			if m.AfterPersist {
+				s.sendPeer(m)
 			}
 		}
-		if rd.Snapshot != nil {
-			start := time.Now()
-			if err := s.files.WriteSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload); err != nil {
-				return err
-			}
-			s.stats.snapshots.add(time.Since(start).Milliseconds())
-			s.log.Info("snapshot written", "zxid", "0x"+strconv.FormatInt(rd.Snapshot.Zxid, 16),
-				"bytes", len(rd.Snapshot.Payload), "took", time.Since(start))
+		if rd.Role != nil && rd.Role.Role != s.role {
+			s.role = rd.Role.Role
+			s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 		}
 		s.core.Advance()
+	}
+	return nil
+}
+
+func (s *Server) persist(rd protocol.Ready) error {
+	if rd.InstallSnapshot && rd.Snapshot != nil {
+		if err := s.files.InstallSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload); err != nil {
+			return err
+		}
+		s.log.Info("installed the leader's snapshot", "zxid", "0x"+strconv.FormatInt(rd.Snapshot.Zxid, 16))
+	}
+	if rd.Truncate {
+		if err := s.files.Truncate(rd.TruncateTo); err != nil {
+			return err
+		}
+		s.log.Info("truncated the log", "zxid", "0x"+strconv.FormatInt(rd.TruncateTo, 16))
+	}
+	start := time.Now()
+	if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
+		return err
+	}
+	if len(rd.Records) > 0 {
+		s.stats.batch.add(int64(len(rd.Records)))
+		if rd.MustSync {
+			s.stats.fsync.add(time.Since(start).Milliseconds())
+		}
+	}
+	if hs := rd.HardState; hs != nil {
+		if err := s.files.WriteEpoch(storage.AcceptedEpochFile, hs.AcceptedEpoch); err != nil {
+			return err
+		}
+		if err := s.files.WriteEpoch(storage.CurrentEpochFile, hs.CurrentEpoch); err != nil {
+			return err
+		}
+	}
+	if rd.Snapshot != nil && !rd.InstallSnapshot {
+		start := time.Now()
+		if err := s.files.WriteSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload); err != nil {
+			return err
+		}
+		s.stats.snapshots.add(time.Since(start).Milliseconds())
+		s.log.Info("snapshot written", "zxid", "0x"+strconv.FormatInt(rd.Snapshot.Zxid, 16),
+			"bytes", len(rd.Snapshot.Payload), "took", time.Since(start))
 	}
 	return nil
 }
@@ -349,6 +438,8 @@ func (s *Server) handle(ev event) {
 		s.forget(c)
 	case evClosed:
 		s.forget(c)
+	case evPeerUp, evPeerMsg, evPeerDown:
+		s.handlePeer(ev)
 	}
 }
 

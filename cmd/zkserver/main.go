@@ -18,8 +18,10 @@
 // A background server's output goes to zookeeper.out in $ZOO_LOG_DIR, or in dataDir
 // when that is not set.
 //
-// Only a standalone configuration (no server.N line, or a single voting one) is
-// served for now; an ensemble configuration fails with "quorum mode not available yet".
+// A configuration with several voting server.N lines makes this server a member of
+// an ensemble (election and quorum ports from its own line, id from dataDir/myid);
+// status then reports leader, follower or observer. Members speak zksim's own peer
+// framing, so they form ensembles with each other, not with Apache ZooKeeper servers.
 package main
 
 import (

@@ -187,22 +187,68 @@ func TestStartStatusStop(t *testing.T) {
 	}
 }
 
-func TestQuorumConfigRefused(t *testing.T) {
-	in := newInstall(t, "initLimit=5\nsyncLimit=2\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.2:2888:3888\nserver.3=127.0.0.3:2888:3888\n")
-	if err := os.MkdirAll(in.dataDir, 0o755); err != nil {
-		t.Fatal(err)
+// TestEnsembleStatus runs a three-member ensemble of zkserver processes the way the
+// operators' notes do (server.N lines, myid, zkServer.sh start and status): status
+// reports one leader and two followers, and after kill -9 of the leader the other
+// two elect a new one.
+func TestEnsembleStatus(t *testing.T) {
+	var lines strings.Builder
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d\n", i, freePort(t), freePort(t))
 	}
-	if err := os.WriteFile(filepath.Join(in.dataDir, "myid"), []byte("1\n"), 0o644); err != nil {
-		t.Fatal(err)
+	var ins []*install
+	for i := 1; i <= 3; i++ {
+		in := newInstall(t, "tickTime=200\ninitLimit=20\nsyncLimit=10\n"+lines.String())
+		if err := os.MkdirAll(in.dataDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in.dataDir, "myid"), []byte(strconv.Itoa(i)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, in)
 	}
-	_, errOut, err := in.run("start-foreground")
-	if err == nil || !strings.Contains(errOut, "quorum mode not available yet") {
-		t.Fatalf("start-foreground with an ensemble config: %v\n%s", err, errOut)
+	for _, in := range ins {
+		in.mustRun("start")
 	}
-	// status still reads an ensemble configuration.
-	out, _, err := in.run("status")
-	if err == nil || !strings.Contains(out, fmt.Sprintf("Client port found: %d.", in.port)) {
-		t.Errorf("status with an ensemble config: %v %q", err, out)
+	leader := waitLeader(t, ins)
+	ins[leader].kill9()
+	var rest []*install
+	for i, in := range ins {
+		if i != leader {
+			rest = append(rest, in)
+		}
+	}
+	waitLeader(t, rest)
+	for _, in := range rest {
+		in.mustRun("stop")
+	}
+}
+
+// waitLeader polls zkserver status until one member says leader and the others
+// follower, and returns the leader's index.
+func waitLeader(t *testing.T, ins []*install) int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		leader, followers := -1, 0
+		var modes []string
+		for i, in := range ins {
+			out, _, _ := in.run("status")
+			modes = append(modes, strings.TrimSpace(out))
+			switch {
+			case strings.Contains(out, "\nMode: leader\n"):
+				leader = i
+			case strings.Contains(out, "\nMode: follower\n"):
+				followers++
+			}
+		}
+		if leader >= 0 && followers == len(ins)-1 {
+			return leader
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader and followers: %q", modes)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -95,17 +95,9 @@ func configPath(dir string, args []string) string {
 	return p
 }
 
-// loadConfig reads the configuration; serving it needs a standalone one for now,
-// while stop and status work with any.
-func loadConfig(path string, serve bool) (*config.Config, error) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	if serve && !cfg.Standalone() {
-		return nil, server.ErrQuorumUnavailable
-	}
-	return cfg, nil
+// loadConfig reads the configuration (zoo.cfg and myid).
+func loadConfig(path string) (*config.Config, error) {
+	return config.Load(path)
 }
 
 func pidFile(cfg *config.Config) string {
@@ -147,7 +139,7 @@ func processAlive(pid int) bool {
 }
 
 func start(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath, true)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -214,7 +206,7 @@ func start(cfgPath string, stdout io.Writer) error {
 
 func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, err := loadConfig(cfgPath, true)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -226,7 +218,7 @@ func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) erro
 }
 
 func stop(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath, false)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
@@ -270,7 +262,7 @@ func clientAddr(cfg *config.Config) string {
 }
 
 func status(cfgPath string, stdout io.Writer) error {
-	cfg, err := loadConfig(cfgPath, false)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zksim/zksim/server/config"
+)
+
+// freeLoopbackPort picks a free port below the kernel's ephemeral range, so that no
+// outgoing connection takes it before the member that owns it (re)starts.
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// ensemble is n members on loopback, each with its own dataDir.
+type ensemble struct {
+	t       *testing.T
+	dirs    []string
+	clients []int
+	servers string // the server.N lines
+	cancel  []context.CancelFunc
+	done    []chan error
+}
+
+func newEnsemble(t *testing.T, n int) *ensemble {
+	t.Helper()
+	e := &ensemble{t: t, cancel: make([]context.CancelFunc, n), done: make([]chan error, n)}
+	var lines strings.Builder
+	for i := range n {
+		e.dirs = append(e.dirs, t.TempDir())
+		e.clients = append(e.clients, freeLoopbackPort(t))
+		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d\n", i+1, freeLoopbackPort(t), freeLoopbackPort(t))
+	}
+	e.servers = lines.String()
+	t.Cleanup(func() {
+		for i := range n {
+			e.stop(i)
+		}
+	})
+	return e
+}
+
+func (e *ensemble) addr(i int) string { return "127.0.0.1:" + strconv.Itoa(e.clients[i]) }
+
+func (e *ensemble) start(i int) {
+	e.t.Helper()
+	text := fmt.Sprintf("tickTime=200\ninitLimit=20\nsyncLimit=10\nmaxClientCnxns=0\n4lw.commands.whitelist=*\n"+
+		"dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n%s", e.dirs[i], e.clients[i], e.servers)
+	cfg, err := config.Parse("zoo.cfg", []byte(text))
+	if err == nil {
+		err = cfg.UseMyID("myid", []byte(strconv.Itoa(i+1)))
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	srv, err := New(cfg, Options{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	e.cancel[i], e.done[i] = cancel, done
+}
+
+func (e *ensemble) stop(i int) {
+	if e.cancel[i] == nil {
+		return
+	}
+	e.cancel[i]()
+	if err := <-e.done[i]; err != nil {
+		e.t.Errorf("member %d: %v", i+1, err)
+	}
+	e.cancel[i] = nil
+}
+
+// mode asks a member for its Mode line; "" when it does not answer with one.
+func (e *ensemble) mode(i int) string {
+	nc, err := net.DialTimeout("tcp", e.addr(i), time.Second)
+	if err != nil {
+		return ""
+	}
+	out := fourLetterOn(nc, "srvr")
+	nc.Close()
+	_, rest, ok := strings.Cut(string(out), "Mode: ")
+	if !ok {
+		return ""
+	}
+	m, _, _ := strings.Cut(rest, "\n")
+	return m
+}
+
+// waitRoles waits until the running members listed report one leader and followers,
+// and returns the leader's index.
+func (e *ensemble) waitRoles(members ...int) int {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		leader, followers := -1, 0
+		var modes []string
+		for _, i := range members {
+			m := e.mode(i)
+			modes = append(modes, m)
+			switch m {
+			case "leader":
+				leader = i
+			case "follower":
+				followers++
+			}
+		}
+		if leader >= 0 && followers == len(members)-1 {
+			return leader
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no leader with followers among members %v: modes %v", members, modes)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEnsembleElectsReplicatesAndFailsOver runs three members on loopback: they elect
+// a leader, a write through one follower is read through the other, the leader is
+// stopped and the others elect a new one and keep serving, and the old leader rejoins
+// and catches up.
+func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	e := newEnsemble(t, 3)
+	for i := range 3 {
+		e.start(i)
+	}
+	leader := e.waitRoles(0, 1, 2)
+	var followers []int
+	for i := range 3 {
+		if i != leader {
+			followers = append(followers, i)
+		}
+	}
+	a := connect(t, e.addr(followers[0]), 10*time.Second)
+	b := connect(t, e.addr(followers[1]), 10*time.Second)
+	must(a.Create("/e", []byte("1"), 0, open))(t)
+	must(b.Sync("/e"))(t)
+	if data, _ := must2(b.Get("/e"))(t); string(data) != "1" {
+		t.Fatalf("read through the other follower: %q", data)
+	}
+
+	e.stop(leader)
+	newLeader := e.waitRoles(followers...)
+	t.Logf("leader %d stopped; %d leads now", leader+1, newLeader+1)
+	c := connect(t, e.addr(followers[0]), 10*time.Second)
+	must(c.Create("/after-failover", []byte("2"), 0, open))(t)
+
+	e.start(leader)
+	e.waitRoles(0, 1, 2)
+	d := connect(t, e.addr(leader), 10*time.Second)
+	must(d.Sync("/after-failover"))(t)
+	if data, _ := must2(d.Get("/after-failover"))(t); string(data) != "2" {
+		t.Fatalf("the old leader did not catch up: %q", data)
+	}
+	kids, _ := must2(d.Children("/"))(t)
+	if !slices.Contains(kids, "e") {
+		t.Errorf("children of / on the old leader: %v", kids)
+	}
+}
