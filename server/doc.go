@@ -1,8 +1,9 @@
-// Package server is the real host of the protocol core: TCP client port, durable files
-// with fsync, the wall clock, zoo.cfg and four-letter words. It serves a standalone
-// server today; the quorum and election ports join the same owner loop once the core
-// offers a quorum peer (New refuses an ensemble configuration with
-// ErrQuorumUnavailable until then).
+// Package server is the real host of the protocol core: TCP client port, election and
+// quorum ports, durable files with fsync, the wall clock, zoo.cfg and four-letter
+// words. A configuration with no server.N line, or a single voting one, runs a
+// standalone server (protocol.NewStandalone); one with several voting members makes
+// this process a member of an ensemble (protocol.NewQuorum), which elects a leader and
+// replicates with ZAB.
 //
 // # Goroutines
 //
@@ -17,11 +18,20 @@
 //   - a writer drains a bounded queue of frames to its socket; a client that lets
 //     the queue fill is disconnected, so it cannot stall the owner or other clients.
 //
+// In an ensemble, every member dials each other member once per channel (election,
+// quorum) to send, and accepts the streams the others dial to receive; each stream
+// starts with a handshake naming the sender and carries whole messages. A broken
+// stream is reported to the core (PeerDisconnected), and what was queued on it is
+// dropped. This framing is zksim's own: members form ensembles with each other, not
+// with Apache ZooKeeper servers.
+//
 // The owner drives the core as its contract says: after each batch of inputs, for
-// every Ready it hands the client frames to the writers, appends the records to the
-// log with one fsync for the whole batch (group commit), writes a requested snapshot
-// atomically and rolls the log, then calls Advance. Replies that depend on a write
-// only appear in a later Ready, so nothing is acknowledged before it is durable.
+// every Ready it hands the client frames and the peer messages that need not wait to
+// their writers; persists (an installed snapshot, a truncation, the records with one
+// fsync for the whole batch, the epoch files, a periodic snapshot written atomically
+// after which the log rolls); sends the peer messages that acknowledge what was just
+// persisted; then calls Advance. Replies that depend on a write only appear in a
+// later Ready, so nothing is acknowledged before it is durable.
 //
 // # Files
 //
