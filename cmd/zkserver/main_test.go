@@ -211,14 +211,32 @@ func TestEnsembleStatus(t *testing.T) {
 		in.mustRun("start")
 	}
 	leader := waitLeader(t, ins)
-	ins[leader].kill9()
 	var rest []*install
 	for i, in := range ins {
 		if i != leader {
 			rest = append(rest, in)
 		}
 	}
+	// Writes acknowledged through a follower survive the leader's kill -9.
+	c := rest[0].client()
+	for i := range 20 {
+		if _, err := c.Create("/acked"+strconv.Itoa(i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	ins[leader].kill9()
 	waitLeader(t, rest)
+	c = rest[1].client()
+	if _, err := c.Sync("/"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if ok, _, err := c.Exists("/acked" + strconv.Itoa(i)); err != nil || !ok {
+			t.Errorf("/acked%d after the leader's kill -9: %v %v", i, ok, err)
+		}
+	}
+	c.Close()
 	for _, in := range rest {
 		in.mustRun("stop")
 	}
