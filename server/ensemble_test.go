@@ -32,22 +32,28 @@ func freeLoopbackPort(t *testing.T) int {
 
 // ensemble is n members on loopback, each with its own dataDir.
 type ensemble struct {
-	t       *testing.T
-	dirs    []string
-	clients []int
-	servers string // the server.N lines
-	cancel  []context.CancelFunc
-	done    []chan error
+	t         *testing.T
+	observers int // the last members observe
+	dirs      []string
+	clients   []int
+	servers   string // the server.N lines
+	cancel    []context.CancelFunc
+	done      []chan error
 }
 
-func newEnsemble(t *testing.T, n int) *ensemble {
+// newEnsemble lays out n members, the last observers of which observe.
+func newEnsemble(t *testing.T, n, observers int) *ensemble {
 	t.Helper()
-	e := &ensemble{t: t, cancel: make([]context.CancelFunc, n), done: make([]chan error, n)}
+	e := &ensemble{t: t, observers: observers, cancel: make([]context.CancelFunc, n), done: make([]chan error, n)}
 	var lines strings.Builder
 	for i := range n {
 		e.dirs = append(e.dirs, t.TempDir())
 		e.clients = append(e.clients, freeLoopbackPort(t))
-		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d\n", i+1, freeLoopbackPort(t), freeLoopbackPort(t))
+		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d", i+1, freeLoopbackPort(t), freeLoopbackPort(t))
+		if i >= n-observers {
+			lines.WriteString(":observer")
+		}
+		lines.WriteString("\n")
 	}
 	e.servers = lines.String()
 	t.Cleanup(func() {
@@ -64,6 +70,9 @@ func (e *ensemble) start(i int) {
 	e.t.Helper()
 	text := fmt.Sprintf("tickTime=200\ninitLimit=20\nsyncLimit=10\nmaxClientCnxns=0\n4lw.commands.whitelist=*\n"+
 		"dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n%s", e.dirs[i], e.clients[i], e.servers)
+	if i >= len(e.dirs)-e.observers {
+		text += "peerType=observer\n"
+	}
 	cfg, err := config.Parse("zoo.cfg", []byte(text))
 	if err == nil {
 		err = cfg.UseMyID("myid", []byte(strconv.Itoa(i+1)))
@@ -144,7 +153,7 @@ func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("elections take seconds")
 	}
-	e := newEnsemble(t, 3)
+	e := newEnsemble(t, 3, 0)
 	for i := range 3 {
 		e.start(i)
 	}
@@ -179,5 +188,31 @@ func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
 	kids, _ := must2(d.Children("/"))(t)
 	if !slices.Contains(kids, "e") {
 		t.Errorf("children of / on the old leader: %v", kids)
+	}
+}
+
+// TestEnsembleObserver: an observer follows the ensemble without voting, forwards
+// its clients' writes and serves reads.
+func TestEnsembleObserver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	e := newEnsemble(t, 4, 1)
+	for i := range 4 {
+		e.start(i)
+	}
+	leader := e.waitRoles(0, 1, 2)
+	deadline := time.Now().Add(30 * time.Second)
+	for e.mode(3) != "observer" {
+		if time.Now().After(deadline) {
+			t.Fatalf("member 4 reports %q, want observer", e.mode(3))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	obs := connect(t, e.addr(3), 10*time.Second)
+	must(obs.Create("/from-observer", []byte("o"), 0, open))(t)
+	l := connect(t, e.addr(leader), 10*time.Second)
+	if data, _ := must2(l.Get("/from-observer"))(t); string(data) != "o" {
+		t.Fatalf("leader reads %q", data)
 	}
 }
