@@ -16,9 +16,11 @@ var ErrConfig = errors.New("cluster: invalid config")
 
 // Config describes a cluster: its servers, its clients and their settings.
 type Config struct {
-	// Servers is the number of server nodes. Only a standalone server (1) exists until
-	// the quorum Peer is integrated.
+	// Servers is the number of voting servers: 1 with no observers is a standalone
+	// server, anything more an ensemble.
 	Servers int
+	// Observers is the number of non-voting members.
+	Observers int
 	// Clients is the number of simulated client nodes.
 	Clients int
 	// Peer configures every server's Peer (tickTime, session timeout bounds, snapCount…);
@@ -49,12 +51,20 @@ type Cluster struct {
 
 // New adds the cluster's nodes to w: servers first, then clients.
 func New(w *sim.World, cfg Config) (*Cluster, error) {
-	if cfg.Servers != 1 {
-		return nil, fmt.Errorf("%w: %d servers (only a standalone server is supported)", ErrConfig, cfg.Servers)
+	if cfg.Servers < 1 || cfg.Observers < 0 || cfg.Servers+cfg.Observers > 254 {
+		return nil, fmt.Errorf("%w: %d voters and %d observers", ErrConfig, cfg.Servers, cfg.Observers)
 	}
 	if cfg.Clients < 0 {
 		return nil, fmt.Errorf("%w: %d clients", ErrConfig, cfg.Clients)
 	}
+	total := cfg.Servers + cfg.Observers
+	var members []protocol.Member
+	if total > 1 {
+		for i := range total {
+			members = append(members, protocol.Member{ID: int64(i + 1), Observer: i >= cfg.Servers})
+		}
+	}
+	nodes := map[int64]sim.NodeID{}
 	now := func() int64 { return int64(w.Now()) }
 	c := &Cluster{
 		w:       w,
@@ -62,14 +72,15 @@ func New(w *sim.World, cfg Config) (*Cluster, error) {
 		records: map[sim.NodeID]*NodeRecord{},
 		rec:     zkclient.NewRecorder(now),
 	}
-	for i := range cfg.Servers {
+	for i := range total {
 		pc := cfg.Peer
 		pc.ServerID = int64(i + 1)
-		var id sim.NodeID
+		pc.Members = members
 		rec := &NodeRecord{now: now}
 		id, err := w.AddNode(sim.KindServer, func(n sim.NodeID) sim.Process {
 			return NewHost(HostConfig{
 				Peer:         pc,
+				Servers:      nodes,
 				TickInterval: cfg.TickInterval,
 				MaxFrame:     cfg.MaxFrame,
 				Record:       rec,
@@ -80,6 +91,7 @@ func New(w *sim.World, cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 		rec.node = int(id)
+		nodes[pc.ServerID] = id
 		c.records[id] = rec
 		c.servers = append(c.servers, id)
 	}
@@ -144,12 +156,20 @@ func (c *Cluster) Client(id sim.NodeID) *zkclient.Client {
 
 // NodeStatus is a server's state for checkers and traces.
 type NodeStatus struct {
-	Node   sim.NodeID
-	State  sim.NodeState
-	Serves bool   // up, recovered and not halted
-	Mode   string // the Peer's role ("standalone"), empty when not serving
-	Zxid   int64
-	Digest uint64
+	Node  sim.NodeID
+	State sim.NodeState
+	// Serves: the process is up, recovered and not halted.
+	Serves bool
+	// Mode is the Peer's mode ("standalone", "leader", "follower", "observer",
+	// "looking"); empty when not serving.
+	Mode string
+	// Epoch and Leader are an ensemble member's ZAB state; Serving is false while it
+	// refuses clients (election, sync).
+	Epoch   int64
+	Leader  int64
+	Serving bool
+	Zxid    int64
+	Digest  uint64
 }
 
 // Status reports a server's state.
@@ -159,8 +179,21 @@ func (c *Cluster) Status(id sim.NodeID) NodeStatus {
 	if h := c.Host(id); h != nil && h.peer != nil && !h.halted {
 		ps := h.peer.Status()
 		st.Serves, st.Mode, st.Zxid, st.Digest = true, ps.Mode, ps.LastZxid, ps.Digest
+		st.Epoch, st.Leader, st.Serving = ps.Epoch, ps.Leader, ps.Serving
 	}
 	return st
+}
+
+// Leader returns the server that leads an established, serving epoch (the
+// standalone server counts as its own leader).
+func (c *Cluster) Leader() (sim.NodeID, bool) {
+	for _, id := range c.servers {
+		st := c.Status(id)
+		if st.Serves && st.Serving && (st.Mode == "leader" || st.Mode == "standalone") {
+			return id, true
+		}
+	}
+	return 0, false
 }
 
 // Faults returns the faults a server stopped on.
@@ -179,8 +212,20 @@ func (c *Cluster) Repairs(id sim.NodeID) []Fault {
 	return nil
 }
 
+// StopClients crashes every client node, so the servers can settle before their final
+// states are compared: their sessions then expire on their own. Operations in flight
+// stay unknown.
+func (c *Cluster) StopClients() {
+	for _, id := range c.clients {
+		if st, _ := c.w.State(id); st != sim.StateCrashed {
+			_ = c.w.Crash(id)
+		}
+	}
+}
+
 // NodeLogs returns every server's own log, for checker.Check. Serving nodes end with
-// their final state.
+// their final state, which the convergence check compares: take the logs once the
+// cluster has settled (StopClients, then run past the session timeout).
 func (c *Cluster) NodeLogs() []checker.NodeLog {
 	out := make([]checker.NodeLog, 0, len(c.servers))
 	for _, id := range c.servers {

@@ -3,8 +3,10 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
@@ -32,30 +34,39 @@ const (
 	CrashLogRollMidHeader = "log-roll-mid-header"
 )
 
-// Core is the protocol state machine a Host drives. protocol.Peer is one; the quorum
-// Peer will be another, adding peer messages to its Ready (sent over server-to-server
-// connections like client frames over client connections) and a Step input.
+// Core is the protocol state machine a Host drives: a protocol.Peer, standalone or
+// an ensemble member.
 type Core interface {
 	Tick(now int64)
 	Connect(c protocol.ConnID, remoteIP string)
 	Receive(c protocol.ConnID, payload []byte)
 	Disconnect(c protocol.ConnID)
+	StepPeer(from int64, ch protocol.Channel, msg []byte)
+	PeerDisconnected(peer int64, ch protocol.Channel)
 	HasReady() bool
 	Ready() protocol.Ready
 	Advance()
 	Status() protocol.Status
 }
 
-// Standalone builds a standalone Peer: the default HostConfig.NewCore.
-func Standalone(cfg protocol.Config, rec storage.RecoveredState, nowMs int64) (Core, error) {
-	return protocol.NewStandalone(cfg, rec, nowMs)
+// NewPeer builds a Peer from what recovery found: an ensemble member when
+// cfg.Members is set, a standalone server otherwise. It is the default
+// HostConfig.NewCore.
+func NewPeer(cfg protocol.Config, rec storage.RecoveredState, nowMs int64) (Core, error) {
+	p, err := protocol.NewQuorum(cfg, rec, nowMs)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // HostConfig configures one server host.
 type HostConfig struct {
 	Peer protocol.Config
-	// NewCore builds the state machine from what recovery found (default Standalone).
+	// NewCore builds the state machine from what recovery found (default NewPeer).
 	NewCore func(cfg protocol.Config, rec storage.RecoveredState, nowMs int64) (Core, error)
+	// Servers maps every ensemble member's id to its node, this server included.
+	Servers map[int64]sim.NodeID
 	// TickInterval is how often the Peer is ticked (default TickTime/2).
 	TickInterval time.Duration
 	// MaxFrame is the largest client frame accepted; a larger one closes the connection
@@ -68,24 +79,44 @@ type HostConfig struct {
 	Halt func()
 }
 
-// Host is the sim.Process of one server: one Peer, its disk and its client connections.
+// Host is the sim.Process of one server: one Peer, its disk, its client connections
+// and its connections to the other members.
 type Host struct {
 	cfg  HostConfig
 	env  *sim.Env
 	peer Core
 
-	conns map[sim.ConnID]bool // open client connections
-	tick  sim.TimerID
+	conns   map[sim.ConnID]bool  // open client connections
+	links   map[int64]*peerLink  // connections this server dialed, by member id
+	inbound map[sim.ConnID]int64 // connections other members dialed
+	nodeIDs map[sim.NodeID]int64 // member id of each server node
+	tick    sim.TimerID
+	curLog  string                // log file being appended to; "" after a roll
+	renames map[sim.SyncID]string // sync of a temporary file -> its final name
 
-	curLog string // log file being appended to; "" after a roll
+	// The Ready in flight waits for its last sync (gate) before the messages that
+	// follow persistence go out and Advance is called.
+	inFlight bool
+	pending  persisted
 
-	// The Ready in flight: its gate is the last sync it issued; Advance waits for it.
-	inFlight  bool
-	gate      sim.SyncID
-	gateRecs  []int64
-	snapshots map[sim.SyncID]string // sync of a snapshot's temp file -> final name
-
+	role   protocol.RoleChange
+	epochs protocol.HardState // as last made durable
 	halted bool
+}
+
+// persisted is what a Ready left to do once its writes are durable.
+type persisted struct {
+	gate  sim.SyncID
+	recs  []int64
+	after []protocol.PeerMessage
+	hard  *protocol.HardState
+}
+
+// peerLink is a connection to another member; messages wait in queue until it is up.
+type peerLink struct {
+	conn  sim.ConnID
+	up    bool
+	queue [][]byte
 }
 
 var _ sim.Process = (*Host)(nil)
@@ -103,11 +134,19 @@ func (h *Host) Halted() bool { return h.halted }
 
 func (h *Host) nowMs() int64 { return BaseEpochMs + int64(h.env.Now())/int64(time.Millisecond) }
 
+func (h *Host) ensemble() bool { return len(h.cfg.Peer.Members) > 0 }
+
 // Start recovers the Peer from the node's disk and starts ticking it.
 func (h *Host) Start(env *sim.Env) {
 	h.env = env
 	h.conns = map[sim.ConnID]bool{}
-	h.snapshots = map[sim.SyncID]string{}
+	h.links = map[int64]*peerLink{}
+	h.inbound = map[sim.ConnID]int64{}
+	h.nodeIDs = map[sim.NodeID]int64{}
+	for id, n := range h.cfg.Servers {
+		h.nodeIDs[n] = id
+	}
+	h.renames = map[sim.SyncID]string{}
 	if h.cfg.TickInterval <= 0 {
 		tt := h.cfg.Peer.TickTime
 		if tt <= 0 {
@@ -118,10 +157,12 @@ func (h *Host) Start(env *sim.Env) {
 	if h.cfg.MaxFrame <= 0 {
 		h.cfg.MaxFrame = wire.MaxBuffer
 	}
-	disk := env.Disk()
-	rec, err := storage.Recover(diskFiles{disk})
+	if h.cfg.NewCore == nil {
+		h.cfg.NewCore = NewPeer
+	}
+	rec, err := storage.Recover(diskFiles{env.Disk()})
 	if err == nil {
-		err = h.repair(rec.Repairs)
+		_, err = h.repair(rec.Repairs)
 	}
 	if err != nil {
 		h.fail(fmt.Sprintf("refusing to start: %v", err))
@@ -133,9 +174,7 @@ func (h *Host) Start(env *sim.Env) {
 	if h.cfg.Record != nil {
 		h.cfg.Record.recovered(rec.LastZxid)
 	}
-	if h.cfg.NewCore == nil {
-		h.cfg.NewCore = Standalone
-	}
+	h.epochs = protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch}
 	peer, err := h.cfg.NewCore(h.cfg.Peer, rec, h.nowMs())
 	if err != nil {
 		h.fail(fmt.Sprintf("refusing to start: %v", err))
@@ -147,46 +186,60 @@ func (h *Host) Start(env *sim.Env) {
 	h.drive()
 }
 
-// repair carries out recovery's repairs on the simulated disk. Each is synced; later
-// syncs on the disk complete after them, so nothing acknowledged can precede them.
-func (h *Host) repair(repairs []storage.Repair) error {
+// repair carries out recovery's (or a TRUNC's) repairs on the simulated disk. Each
+// rewrite is synced (later syncs on the disk complete after it); last is the last
+// sync issued, 0 if none.
+func (h *Host) repair(repairs []storage.Repair) (last sim.SyncID, err error) {
 	disk := h.env.Disk()
 	for _, r := range repairs {
 		switch r.Kind {
 		case storage.RepairTruncate:
 			data, err := disk.ReadFile(r.Name)
 			if err != nil {
-				return fmt.Errorf("repair %v: %w", r, err)
+				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
 			if r.Offset > int64(len(data)) {
-				return fmt.Errorf("repair %v: file has only %d bytes", r, len(data))
+				return 0, fmt.Errorf("repair %v: file has only %d bytes", r, len(data))
 			}
 			if err := disk.WriteFile(r.Name, data[:r.Offset]); err != nil {
-				return fmt.Errorf("repair %v: %w", r, err)
+				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
-			if _, err := disk.Sync(r.Name); err != nil {
-				return fmt.Errorf("repair %v: %w", r, err)
+			if last, err = disk.Sync(r.Name); err != nil {
+				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
 		case storage.RepairDelete:
 			if err := disk.Remove(r.Name); err != nil && !errors.Is(err, sim.ErrFileNotFound) {
-				return fmt.Errorf("repair %v: %w", r, err)
+				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
 		case storage.RepairWrite:
-			if err := disk.WriteFile(r.Name, r.Data); err != nil {
-				return fmt.Errorf("repair %v: %w", r, err)
-			}
-			if _, err := disk.Sync(r.Name); err != nil {
-				return fmt.Errorf("repair %v: %w", r, err)
+			if last, err = h.writeAtomic(r.Name, r.Data); err != nil {
+				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
 		default:
-			return fmt.Errorf("repair %v: unknown kind", r)
+			return 0, fmt.Errorf("repair %v: unknown kind", r)
 		}
 		h.env.Trace("repaired " + r.String())
 		if h.cfg.Record != nil {
 			h.cfg.Record.repaired(r.String())
 		}
 	}
-	return nil
+	return last, nil
+}
+
+// writeAtomic writes name.tmp and syncs it; name takes its place when the sync
+// completes, so a crash leaves the old content or the new, never a torn file.
+func (h *Host) writeAtomic(name string, data []byte) (sim.SyncID, error) {
+	disk := h.env.Disk()
+	tmp := name + ".tmp"
+	if err := disk.WriteFile(tmp, data); err != nil {
+		return 0, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	id, err := disk.Sync(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	h.renames[id] = name
+	return id, nil
 }
 
 // fail records why the node stops and halts it.
@@ -209,8 +262,8 @@ func (h *Host) fail(reason string) {
 // crashPoint reports the named step to the world; if the point is armed, the node
 // died there and the host must do nothing more.
 func (h *Host) crashPoint(name string) bool {
-	if !h.env.CrashPoint(name) {
-		return false
+	if h.halted || !h.env.CrashPoint(name) {
+		return h.halted
 	}
 	h.halted = true
 	if h.cfg.Record != nil {
@@ -219,72 +272,184 @@ func (h *Host) crashPoint(name string) bool {
 	return true
 }
 
+func (h *Host) learner() bool {
+	return h.role.Role == protocol.RoleFollowing || h.role.Role == protocol.RoleObserving
+}
+
 // drive runs the Peer's Ready loop until it has nothing to do or a sync is pending.
 func (h *Host) drive() {
 	for !h.halted && !h.inFlight && h.peer.HasReady() {
 		rd := h.peer.Ready()
+		h.observe(&rd)
 		h.send(rd.Out)
-		var recs []int64
-		var gate sim.SyncID
-		waits := false
-		if len(rd.Records) > 0 {
-			if err := h.appendRecords(rd.Records); err != nil {
-				h.fail(err.Error())
-				return
-			}
-			if h.halted {
-				return
-			}
-			for _, r := range rd.Records {
-				recs = append(recs, r.Zxid)
-			}
-			if h.crashPoint(CrashAfterAppend) {
-				return
-			}
-			if rd.MustSync {
-				id, err := h.env.Disk().Sync(h.curLog)
-				if err != nil {
-					h.fail(fmt.Sprintf("sync %s: %v", h.curLog, err))
-					return
-				}
-				gate, waits = id, true
+		for _, m := range rd.PeerMessages {
+			if !m.AfterPersist {
+				h.sendPeer(m)
 			}
 		}
-		if rd.Snapshot != nil {
-			id, err := h.writeSnapshot(rd.Snapshot)
-			if err != nil {
-				h.fail(err.Error())
-				return
-			}
-			if h.halted {
-				return
-			}
-			gate, waits = id, true
+		st, waits, err := h.persist(&rd)
+		if err != nil {
+			h.fail(err.Error())
+			return
 		}
-		if !waits {
-			h.advance(recs)
-			if h.halted {
-				return
-			}
-			continue
+		if h.halted {
+			return
 		}
-		h.inFlight, h.gate, h.gateRecs = true, gate, recs
+		for _, m := range rd.PeerMessages {
+			if m.AfterPersist {
+				st.after = append(st.after, m)
+			}
+		}
+		if waits {
+			h.inFlight, h.pending = true, st
+			return
+		}
+		h.finish(st)
 	}
 }
 
-// advance acknowledges the Ready whose records (zxids recs) are durable.
-func (h *Host) advance(recs []int64) {
-	h.peer.Advance()
-	if len(recs) == 0 {
+// persist starts the Ready's writes in the order the Peer asks for them. waits is
+// set when they are not durable yet: st.gate is the last sync they issued.
+func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error) {
+	gate := func(id sim.SyncID) { st.gate, waits = id, true }
+	if rd.Snapshot != nil && rd.InstallSnapshot {
+		id, err := h.installSnapshot(rd.Snapshot)
+		if err != nil || h.halted {
+			return st, false, err
+		}
+		gate(id)
+	}
+	if rd.Truncate {
+		repairs, err := storage.TruncatePlan(diskFiles{h.env.Disk()}, rd.TruncateTo)
+		var last sim.SyncID
+		if err == nil {
+			last, err = h.repair(repairs)
+		}
+		if err != nil {
+			return st, false, fmt.Errorf("truncate to %#x: %w", rd.TruncateTo, err)
+		}
+		h.curLog = ""
+		if h.cfg.Record != nil {
+			h.cfg.Record.truncated(rd.TruncateTo)
+		}
+		if h.crashPoint("trunc-before-fsync") {
+			return st, false, nil
+		}
+		if last != 0 {
+			gate(last)
+		}
+	}
+	if len(rd.Records) > 0 {
+		if err := h.appendRecords(rd.Records); err != nil || h.halted {
+			return st, false, err
+		}
+		for _, r := range rd.Records {
+			st.recs = append(st.recs, r.Zxid)
+		}
+		point := CrashAfterAppend
+		if h.learner() {
+			point = "follower-append-before-fsync"
+		}
+		if h.crashPoint(point) {
+			return st, false, nil
+		}
+		if rd.MustSync {
+			id, err := h.env.Disk().Sync(h.curLog)
+			if err != nil {
+				return st, false, fmt.Errorf("sync %s: %w", h.curLog, err)
+			}
+			gate(id)
+		}
+	}
+	if rd.HardState != nil {
+		hs := *rd.HardState
+		st.hard = &hs
+		if hs.AcceptedEpoch != h.epochs.AcceptedEpoch {
+			id, err := h.writeAtomic(storage.AcceptedEpochFile, storage.EncodeEpoch(hs.AcceptedEpoch))
+			if err != nil {
+				return st, false, err
+			}
+			gate(id)
+		}
+		if hs.CurrentEpoch != h.epochs.CurrentEpoch {
+			id, err := h.writeAtomic(storage.CurrentEpochFile, storage.EncodeEpoch(hs.CurrentEpoch))
+			if err != nil {
+				return st, false, err
+			}
+			gate(id)
+		}
+	}
+	if rd.Snapshot != nil && !rd.InstallSnapshot {
+		id, err := h.writeSnapshot(rd.Snapshot)
+		if err != nil || h.halted {
+			return st, false, err
+		}
+		gate(id)
+	}
+	return st, waits, nil
+}
+
+// finish completes a Ready whose writes are durable: the messages that waited for
+// them go out, then Advance.
+func (h *Host) finish(st persisted) {
+	if st.hard != nil {
+		h.epochs = *st.hard
+		if h.cfg.Record != nil {
+			h.cfg.Record.epochs(*st.hard)
+		}
+	}
+	if len(st.after) > 0 && h.learner() {
+		if st.hard != nil && h.crashPoint("current-epoch-before-ack-newleader") {
+			return
+		}
+		if len(st.recs) > 0 && h.crashPoint("follower-fsync-before-ack") {
+			return
+		}
+	}
+	for _, m := range st.after {
+		h.sendPeer(m)
+	}
+	if len(st.recs) > 0 && !h.ensemble() && h.crashPoint(CrashAfterSync) {
 		return
 	}
-	if h.cfg.Record != nil {
-		for _, z := range recs {
+	h.peer.Advance()
+	if len(st.recs) == 0 {
+		return
+	}
+	if h.cfg.Record != nil && !h.ensemble() {
+		for _, z := range st.recs {
 			h.cfg.Record.committed(z)
 		}
 	}
-	h.env.Trace(fmt.Sprintf("applied %#x..%#x", recs[0], recs[len(recs)-1]))
+	h.env.Trace(fmt.Sprintf("persisted %#x..%#x", st.recs[0], st.recs[len(st.recs)-1]))
 	h.crashPoint(CrashAfterApply)
+}
+
+// observe records what a Ready reports about the Peer: role changes, established
+// epochs, applied transactions, an installed snapshot.
+func (h *Host) observe(rd *protocol.Ready) {
+	rec := h.cfg.Record
+	if rd.Role != nil {
+		if rec != nil && h.role.Role == protocol.RoleLeading && (rd.Role.Role != protocol.RoleLeading || rd.Role.Epoch != h.role.Epoch) {
+			rec.add(checker.NodeEvent{Kind: checker.NodeLeaderLost, Epoch: h.role.Epoch})
+		}
+		h.role = *rd.Role
+		h.env.Trace(fmt.Sprintf("role %s epoch=%d leader=%d %s", rd.Role.Role, rd.Role.Epoch, rd.Role.Leader, rd.Role.Reason))
+	}
+	if rec == nil {
+		return
+	}
+	if rd.Snapshot != nil && rd.InstallSnapshot {
+		rec.snapshot(rd.Snapshot.Zxid)
+	}
+	for _, ev := range rd.Events {
+		switch ev.Kind {
+		case protocol.EventEstablished:
+			rec.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
+		case protocol.EventCommitted:
+			rec.committed(ev.Zxid)
+		}
+	}
 }
 
 func (h *Host) appendRecords(recs []storage.Record) error {
@@ -321,28 +486,47 @@ func (h *Host) appendRecords(recs []storage.Record) error {
 	return nil
 }
 
-// writeSnapshot writes the snapshot under a temporary name and syncs it; the rename
-// happens when the sync completes. The log rolls, so the next record starts a new file.
+// writeSnapshot writes a periodic snapshot atomically; the log rolls, so the next
+// record starts a new file.
 func (h *Host) writeSnapshot(s *protocol.Snapshot) (sim.SyncID, error) {
 	name, data, err := storage.EncodeSnapshot(s.Zxid, s.Payload)
 	if err != nil {
 		return 0, err
 	}
-	disk := h.env.Disk()
-	tmp := name + ".tmp"
-	if err := disk.WriteFile(tmp, data); err != nil {
-		return 0, fmt.Errorf("write %s: %w", tmp, err)
-	}
 	h.curLog = ""
+	if err := h.env.Disk().WriteFile(name+".tmp", data); err != nil {
+		return 0, fmt.Errorf("write %s.tmp: %w", name, err)
+	}
 	if h.crashPoint(CrashMidSnapshot) {
 		return 0, nil
 	}
-	id, err := disk.Sync(tmp)
-	if err != nil {
-		return 0, fmt.Errorf("sync %s: %w", tmp, err)
+	return h.writeAtomic(name, data)
+}
+
+// installSnapshot replaces the node's state by a snapshot (a SNAP sync): every log
+// and every newer snapshot goes first, so a crash leaves an older state, never the
+// old log on top of the new snapshot.
+func (h *Host) installSnapshot(s *protocol.Snapshot) (sim.SyncID, error) {
+	disk := h.env.Disk()
+	for _, name := range disk.List() {
+		if k, z := storage.ParseFileName(name); k == storage.KindLog || k == storage.KindSnapshot && z >= s.Zxid {
+			if err := disk.Remove(name); err != nil {
+				return 0, fmt.Errorf("install snapshot: remove %s: %w", name, err)
+			}
+		}
 	}
-	h.snapshots[id] = name
-	return id, nil
+	h.curLog = ""
+	name, data, err := storage.EncodeSnapshot(s.Zxid, s.Payload)
+	if err != nil {
+		return 0, err
+	}
+	if err := disk.WriteFile(name+".tmp", data); err != nil {
+		return 0, fmt.Errorf("write %s.tmp: %w", name, err)
+	}
+	if h.crashPoint("snap-received-before-fsync") {
+		return 0, nil
+	}
+	return h.writeAtomic(name, data)
 }
 
 // send writes client frames and closes the connections marked Close.
@@ -363,6 +547,54 @@ func (h *Host) send(out []protocol.Output) {
 	}
 }
 
+// sendPeer sends one message to another member over the connection this server
+// dialed to it (dialing it if needed). Each simulated message is the channel byte
+// followed by the Peer's message.
+func (h *Host) sendPeer(m protocol.PeerMessage) {
+	node, ok := h.cfg.Servers[m.To]
+	if !ok {
+		return
+	}
+	msg := make([]byte, 1+len(m.Data))
+	msg[0] = byte(m.Channel)
+	copy(msg[1:], m.Data)
+	l := h.links[m.To]
+	if l == nil {
+		c, err := h.env.Dial(node)
+		if err != nil {
+			return
+		}
+		l = &peerLink{conn: c}
+		h.links[m.To] = l
+	}
+	if !l.up {
+		l.queue = append(l.queue, msg)
+		return
+	}
+	_ = h.env.Send(l.conn, msg)
+}
+
+// peerLost tells the Peer its connections with member id are gone.
+func (h *Host) peerLost(id int64) {
+	if l := h.links[id]; l != nil {
+		delete(h.links, id)
+		_ = h.env.Close(l.conn)
+	}
+	var gone []sim.ConnID
+	for c, from := range h.inbound {
+		if from == id {
+			gone = append(gone, c)
+		}
+	}
+	slices.Sort(gone) // the closes reach the trace: keep their order fixed
+	for _, c := range gone {
+		delete(h.inbound, c)
+		_ = h.env.Close(c)
+	}
+	h.peer.PeerDisconnected(id, protocol.ChannelQuorum)
+	h.peer.PeerDisconnected(id, protocol.ChannelElection)
+}
+
 // OnSyncDone advances the Peer once the in-flight Ready's last sync completes.
 func (h *Host) OnSyncDone(id sim.SyncID, err error) {
 	if h.halted {
@@ -372,28 +604,43 @@ func (h *Host) OnSyncDone(id sim.SyncID, err error) {
 		h.fail(fmt.Sprintf("fsync failed: %v", err))
 		return
 	}
-	if name, ok := h.snapshots[id]; ok {
-		delete(h.snapshots, id)
+	if name, ok := h.renames[id]; ok {
+		delete(h.renames, id)
 		if err := h.env.Disk().Rename(name+".tmp", name); err != nil {
-			h.fail(fmt.Sprintf("rename snapshot %s: %v", name, err))
+			h.fail(fmt.Sprintf("rename %s: %v", name, err))
 			return
 		}
 	}
-	if !h.inFlight || id != h.gate {
+	if !h.inFlight || id != h.pending.gate {
 		return
 	}
-	if len(h.gateRecs) > 0 && h.crashPoint(CrashAfterSync) {
-		return
+	st := h.pending
+	h.inFlight, h.pending = false, persisted{}
+	h.finish(st)
+	if !h.halted {
+		h.drive()
 	}
-	recs := h.gateRecs
-	h.inFlight, h.gate, h.gateRecs = false, 0, nil
-	h.advance(recs)
-	h.drive()
 }
 
-// OnConnect accepts a client connection.
+// OnConnect accepts a client connection or another member's, or completes a dial.
 func (h *Host) OnConnect(c sim.ConnID, peer sim.NodeID, dialed bool) {
-	if h.halted || dialed {
+	if h.halted {
+		return
+	}
+	if dialed {
+		for _, l := range h.links {
+			if l.conn == c {
+				l.up = true
+				for _, m := range l.queue {
+					_ = h.env.Send(c, m)
+				}
+				l.queue = nil
+			}
+		}
+		return
+	}
+	if id, ok := h.nodeIDs[peer]; ok && h.ensemble() {
+		h.inbound[c] = id
 		return
 	}
 	h.conns[c] = true
@@ -401,10 +648,21 @@ func (h *Host) OnConnect(c sim.ConnID, peer sim.NodeID, dialed bool) {
 	h.drive()
 }
 
-// OnMessage hands one client frame to the Peer. Each message must be exactly one frame,
-// length prefix included; an oversized or malformed frame closes the connection.
+// OnMessage hands a client frame or a member's message to the Peer. A client message
+// must be exactly one frame, length prefix included; an oversized or malformed frame
+// closes the connection.
 func (h *Host) OnMessage(c sim.ConnID, msg []byte) {
-	if h.halted || !h.conns[c] {
+	if h.halted {
+		return
+	}
+	if from, ok := h.inbound[c]; ok {
+		if len(msg) > 0 {
+			h.peer.StepPeer(from, protocol.Channel(msg[0]), msg[1:])
+			h.drive()
+		}
+		return
+	}
+	if !h.conns[c] {
 		return
 	}
 	payload, n, err := wire.ParseFrame(msg, h.cfg.MaxFrame)
@@ -423,9 +681,26 @@ func (h *Host) OnMessage(c sim.ConnID, msg []byte) {
 	h.drive()
 }
 
-// OnClose tells the Peer a client connection is gone.
+// OnClose tells the Peer a connection is gone.
 func (h *Host) OnClose(c sim.ConnID, err error) {
-	if h.halted || !h.conns[c] {
+	if h.halted {
+		return
+	}
+	if from, ok := h.inbound[c]; ok {
+		delete(h.inbound, c)
+		h.peerLost(from)
+		h.drive()
+		return
+	}
+	for id, l := range h.links {
+		if l.conn == c {
+			delete(h.links, id)
+			h.peerLost(id)
+			h.drive()
+			return
+		}
+	}
+	if !h.conns[c] {
 		return
 	}
 	delete(h.conns, c)

@@ -265,9 +265,9 @@ func TestFrameLimits(t *testing.T) {
 	}
 }
 
-func TestOnlyStandaloneClusters(t *testing.T) {
+func TestInvalidClusterConfigs(t *testing.T) {
 	w, _ := sim.New(sim.Options{})
-	for _, cfg := range []cluster.Config{{Servers: 3}, {Servers: 0}, {Servers: 1, Clients: -1}} {
+	for _, cfg := range []cluster.Config{{Servers: 0}, {Servers: 1, Observers: -1}, {Servers: 200, Observers: 55}, {Servers: 1, Clients: -1}} {
 		if _, err := cluster.New(w, cfg); !errors.Is(err, cluster.ErrConfig) {
 			t.Errorf("%+v: %v", cfg, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/protocol"
 )
 
 // NodeRecord is what a server recorded about its own storage and state machine over
@@ -18,6 +19,8 @@ type NodeRecord struct {
 	repairs    []Fault
 	lastLogged int64
 	restarts   int
+	accepted   int64
+	current    int64
 }
 
 // Fault is a reason a node stopped on its own: a failed fsync, storage it refused to
@@ -35,6 +38,28 @@ func (r *NodeRecord) add(ev checker.NodeEvent) {
 func (r *NodeRecord) logged(zxid int64, payload []byte) {
 	r.add(checker.NodeEvent{Kind: checker.NodeLogged, Zxid: zxid, Digest: TxnHash(payload)})
 	r.lastLogged = zxid
+}
+
+func (r *NodeRecord) truncated(zxid int64) {
+	r.add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: zxid})
+	r.lastLogged = zxid
+}
+
+func (r *NodeRecord) snapshot(zxid int64) {
+	r.add(checker.NodeEvent{Kind: checker.NodeSnapshot, Zxid: zxid})
+	r.lastLogged = zxid
+}
+
+// epochs records the epoch files as they became durable, when they changed.
+func (r *NodeRecord) epochs(hs protocol.HardState) {
+	if hs.AcceptedEpoch != r.accepted {
+		r.add(checker.NodeEvent{Kind: checker.NodeAcceptedEpoch, Epoch: hs.AcceptedEpoch})
+		r.accepted = hs.AcceptedEpoch
+	}
+	if hs.CurrentEpoch != r.current {
+		r.add(checker.NodeEvent{Kind: checker.NodeCurrentEpoch, Epoch: hs.CurrentEpoch})
+		r.current = hs.CurrentEpoch
+	}
 }
 
 func (r *NodeRecord) committed(zxid int64) {
