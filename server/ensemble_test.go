@@ -212,6 +212,7 @@ func TestEnsembleObserver(t *testing.T) {
 	obs := connect(t, e.addr(3), 10*time.Second)
 	must(obs.Create("/from-observer", []byte("o"), 0, open))(t)
 	l := connect(t, e.addr(leader), 10*time.Second)
+	must(l.Sync("/from-observer"))(t)
 	if data, _ := must2(l.Get("/from-observer"))(t); string(data) != "o" {
 		t.Fatalf("leader reads %q", data)
 	}
