@@ -238,4 +238,3 @@ func TestHelpDocumentsEveryCommand(t *testing.T) {
 		}
 	}
 }
-
