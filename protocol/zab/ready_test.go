@@ -89,6 +89,20 @@ func (p *pair) ready(id int64) Ready {
 	return rd
 }
 
+// hop persists and advances from's Ready, then steps the first packet it queued for
+// the other node (dropping the rest of that inbox).
+func (p *pair) hop(from int64) {
+	p.t.Helper()
+	to := 3 - from
+	p.ready(from)
+	p.nodes[from].Advance()
+	if len(p.inbox[to]) == 0 {
+		p.t.Fatalf("server %d sent nothing", from)
+	}
+	_ = p.nodes[to].Step(from, p.inbox[to][0])
+	p.inbox[to] = nil
+}
+
 // settle runs both nodes until nothing moves.
 func (p *pair) settle() {
 	for moved := true; moved; {
@@ -194,16 +208,10 @@ func TestReconnectDropsStaleAcks(t *testing.T) {
 	p.ready(2)
 	_ = f.Step(2, p.inbox[1][0])
 	p.inbox[1] = nil
-	p.ready(1)
-	f.Advance()
-	_ = l.Step(1, p.inbox[2][0]) // the ACK
-	p.inbox[2] = nil
+	p.hop(1)
 	f.StepDown("connection lost")
 	f.Follow(2)
-	p.ready(1)
-	f.Advance()
-	_ = l.Step(1, p.inbox[2][0]) // FOLLOWERINFO again
-	p.inbox[2] = nil
+	p.hop(1)
 	l.Advance() // the leader's own ACK is now durable: 1 of 3 voters
 	if l.Committed() == zx {
 		t.Fatal("leader counted an ACK from before the learner reconnected")
@@ -267,10 +275,7 @@ func TestEpochFilesPrecedeEpochMessages(t *testing.T) {
 	p := newPair(t, nil, nil)
 	l, f := p.nodes[2], p.nodes[1]
 	// Follower's FOLLOWERINFO reaches the leader: epoch quorum, LEADERINFO.
-	p.ready(1)
-	f.Advance()
-	_ = l.Step(1, p.inbox[2][0])
-	p.inbox[2] = nil
+	p.hop(1)
 	rd := p.ready(2)
 	if rd.HardState == nil || rd.HardState.AcceptedEpoch != 2 || rd.Messages[0].Packet.Type != TypeLeaderInfo || !rd.Messages[0].AfterPersist {
 		t.Fatalf("leader %+v", rd)
@@ -377,10 +382,7 @@ func TestForwardSyncAndSessionReports(t *testing.T) {
 	if err := f.Forward(42, []byte("create")); err != nil {
 		t.Fatal(err)
 	}
-	p.ready(1)
-	f.Advance()
-	_ = l.Step(1, p.inbox[2][0])
-	p.inbox[2] = nil
+	p.hop(1)
 	rd := l.Ready()
 	if len(rd.Requests) != 1 || rd.Requests[0].SessionID != 42 || string(rd.Requests[0].Data) != "create" || rd.Requests[0].From != 1 {
 		t.Fatalf("requests %+v", rd.Requests)
@@ -449,10 +451,7 @@ func TestRevalidate(t *testing.T) {
 	if err := f.Revalidate(0x77, 4000); err != nil {
 		t.Fatal(err)
 	}
-	p.ready(1)
-	f.Advance()
-	_ = l.Step(1, p.inbox[2][0])
-	p.inbox[2] = nil
+	p.hop(1)
 	rd := l.Ready()
 	l.Advance()
 	if len(rd.Revalidations) != 1 || rd.Revalidations[0] != (Revalidation{From: 1, SessionID: 0x77, Timeout: 4000}) {
@@ -464,10 +463,7 @@ func TestRevalidate(t *testing.T) {
 	if err := l.AnswerRevalidate(3, 0x77, true); !errors.Is(err, ErrNotReady) {
 		t.Fatalf("unknown learner: %v", err)
 	}
-	p.ready(2)
-	l.Advance()
-	_ = f.Step(2, p.inbox[1][0])
-	p.inbox[1] = nil
+	p.hop(2)
 	if rd := f.Ready(); len(rd.Revalidations) != 1 || rd.Revalidations[0] != (Revalidation{From: 2, SessionID: 0x77, Valid: true}) {
 		t.Fatalf("learner got %+v", rd.Revalidations)
 	}
