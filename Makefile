@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: test test-short chaos fuzz fuzz-smoke bench lint
+.PHONY: test test-short chaos fuzz fuzz-smoke bench lint report-check
 
 test: lint
 	$(GO) test -count=1 ./...
@@ -35,3 +35,19 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+
+# Render the report of a failing run (a real run with one read corrupted) in headless
+# Chromium; check the screenshot is not blank and the page ran without console errors.
+CHROMIUM ?= chromium
+CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --window-size=1400,900
+report-check:
+	@command -v $(CHROMIUM) >/dev/null || { apt-get update && apt-get install -y chromium; }
+	@set -e; dir=$$(mktemp -d); \
+	$(GO) run ./reports/internal/reportdemo -out $$dir/run -seed 1; \
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --screenshot=$$dir/shot.png \
+		file://$$dir/run/report.html 2>$$dir/shot.log; \
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --enable-logging=stderr --v=0 --dump-dom \
+		file://$$dir/run/report.html >$$dir/dom.html 2>$$dir/dom.log; \
+	$(GO) run ./reports/internal/shotcheck -png $$dir/shot.png -dom $$dir/dom.html -log $$dir/dom.log; \
+	echo "report-check: ok ($$dir)"

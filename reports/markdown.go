@@ -114,7 +114,7 @@ func laneSummary(l *lane) string {
 				crashes++
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%d crashes", crashes))
+		parts = append(parts, fmt.Sprintf("crashes %d", crashes))
 		return strings.Join(parts, ", ")
 	case "client":
 		n := map[string]int{}
@@ -131,5 +131,5 @@ func laneSummary(l *lane) string {
 		}
 		return out
 	}
-	return fmt.Sprintf("%d partitions, %d faults applied", len(l.spans), len(l.marks))
+	return fmt.Sprintf("partitions %d, faults applied %d", len(l.spans), len(l.marks))
 }

@@ -294,11 +294,14 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 			title := fmt.Sprintf("server %d %s", node, state)
 			if state != StateCrashed {
 				cls += " role-" + role
-				label = role
+				roleText := role
 				if epoch != 0 {
-					label += fmt.Sprintf(" e%d", epoch)
+					roleText += fmt.Sprintf(" e%d", epoch)
 				}
-				title = fmt.Sprintf("server %d %s, %s", node, state, label)
+				if state == StateUp {
+					label = roleText
+				}
+				title = fmt.Sprintf("server %d %s, %s", node, state, roleText)
 			}
 			title += fmt.Sprintf("\n%s .. %s", ts(since), ts(t))
 			l.spans = append(l.spans, span{t0: since, t1: t, class: cls, label: label, title: title})
