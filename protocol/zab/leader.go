@@ -95,6 +95,24 @@ func (n *Node) removeHandler(id int64) {
 	n.ld.sorted = nil
 }
 
+// Learners lists, in id order, the followers and observers this leader has brought
+// up to date (for status reports such as mntr's synced followers); nil when not leading.
+func (n *Node) Learners() (followers, observers []int64) {
+	if n.ld == nil {
+		return nil, nil
+	}
+	for _, h := range n.sortedHandlers() {
+		switch {
+		case h.stage != stageUpToDate:
+		case h.observer:
+			observers = append(observers, h.id)
+		default:
+			followers = append(followers, h.id)
+		}
+	}
+	return followers, observers
+}
+
 func (n *Node) isVoter(id int64) bool { return n.cfg.Quorum.Weight(id) > 0 }
 
 func (n *Node) quorum(set map[int64]bool) bool {

@@ -154,6 +154,12 @@ func TestReadyOrderingThroughEstablishment(t *testing.T) {
 	if got := p.disk[1].log; len(got) != 2 || got[1].Zxid != z(1, 2) {
 		t.Fatalf("follower log %v", got)
 	}
+	if fs, os := l.Learners(); !slices.Equal(fs, []int64{1}) || os != nil {
+		t.Fatalf("learners %v %v", fs, os)
+	}
+	if fs, os := f.Learners(); fs != nil || os != nil {
+		t.Fatal("a follower lists learners")
+	}
 }
 
 func TestLeaderCommitsOnlyAfterOwnFsync(t *testing.T) {
