@@ -77,7 +77,7 @@ func sampleRun() Run {
 		{Client: 1, Session: 0x20, Server: 3, Invoke: sec(1.4), Return: sec(1.9), Outcome: checker.OutcomeFailed,
 			Req: checker.Request{Kind: checker.OpDelete, Path: "/a", Version: checker.AnyVersion}},
 		{Client: 1, Session: 0x21, Server: 2, Invoke: sec(2.4), Return: sec(2.45), Outcome: checker.OutcomeOK,
-			Req: checker.Request{Kind: checker.OpMulti, Ops: []checker.Request{{Kind: checker.OpCreate, Path: "/b|c", Data: "x", Ephemeral: true, Sequential: true}}},
+			Req:  checker.Request{Kind: checker.OpMulti, Ops: []checker.Request{{Kind: checker.OpCreate, Path: "/b|c", Data: "x", Ephemeral: true, Sequential: true}}},
 			Resp: checker.Response{Results: []checker.Response{{Path: "/b|c0000000001"}}}},
 	}
 	applied := []nemesis.Applied{
