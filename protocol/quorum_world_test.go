@@ -141,7 +141,16 @@ func (w *world) crash(id int64) {
 		return
 	}
 	n.up, n.p, n.crash = false, nil, nil
+	// What the server already sent still arrives (the kernel flushes a killed
+	// process's sockets); what was on its way to it is lost.
+	var sent []worldMsg
+	for _, m := range w.msgs {
+		if m.from == id {
+			sent = append(sent, m)
+		}
+	}
 	w.dropLinks(func(a, b int64) bool { return a == id || b == id })
+	w.deliver(sent)
 	for _, other := range w.ids {
 		if o := w.nodes[other]; other != id && o.up {
 			o.p.PeerDisconnected(id, ChannelQuorum)
@@ -368,6 +377,24 @@ func (w *world) observe(n *worldNode, rd *Ready) {
 	}
 }
 
+// deliver hands messages to their servers in send order.
+func (w *world) deliver(msgs []worldMsg) {
+	sort.Slice(msgs, func(i, j int) bool {
+		if msgs[i].at != msgs[j].at {
+			return msgs[i].at < msgs[j].at
+		}
+		return msgs[i].seq < msgs[j].seq
+	})
+	for _, m := range msgs {
+		n := w.nodes[m.to]
+		if !n.up || !w.linked(m.from, m.to) {
+			continue
+		}
+		n.p.StepPeer(m.from, m.ch, m.data)
+		w.drive(n)
+	}
+}
+
 // step advances the world by worldStep ms.
 func (w *world) step() {
 	w.now += worldStep
@@ -381,20 +408,7 @@ func (w *world) step() {
 		}
 	}
 	w.msgs = kept
-	sort.Slice(due, func(i, j int) bool {
-		if due[i].at != due[j].at {
-			return due[i].at < due[j].at
-		}
-		return due[i].seq < due[j].seq
-	})
-	for _, m := range due {
-		n := w.nodes[m.to]
-		if !n.up || !w.linked(m.from, m.to) {
-			continue
-		}
-		n.p.StepPeer(m.from, m.ch, m.data)
-		w.drive(n)
-	}
+	w.deliver(due)
 	for _, id := range w.ids {
 		if n := w.nodes[id]; n.up {
 			n.p.Tick(w.now)
