@@ -71,6 +71,7 @@ type serverStats struct {
 	responseSizes    latency
 	fsync, snapshots latency
 	batch            latency
+	proposals        latency // sizes of the transactions this server logged as leader
 }
 
 // connectOp marks the pending ConnectRequest, which has no xid.

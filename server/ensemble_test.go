@@ -172,6 +172,12 @@ func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
 		t.Fatalf("read through the other follower: %q", data)
 	}
 
+	// The leader's srvr reports the sizes of its proposals.
+	if srvr := fourLetter(t, e.addr(leader), "srvr"); !strings.Contains(srvr, "Mode: leader\nNode count: ") ||
+		!strings.Contains(srvr, "\nProposal sizes last/min/max: ") || strings.Contains(srvr, "last/min/max: -1/") {
+		t.Errorf("leader's srvr:\n%s", srvr)
+	}
+
 	e.stop(leader)
 	newLeader := e.waitRoles(followers...)
 	t.Logf("leader %d stopped; %d leads now", leader+1, newLeader+1)

@@ -115,6 +115,15 @@ func (s *Server) srvr(stat bool) string {
 	b.WriteString("Zxid: 0x" + strconv.FormatInt(st.LastZxid, 16) + "\n")
 	b.WriteString("Mode: " + st.Mode + "\n")
 	b.WriteString("Node count: " + strconv.Itoa(st.NodeCount) + "\n")
+	if st.Mode == "leader" {
+		p := s.stats.proposals
+		last, lo, hi := int64(-1), int64(-1), int64(-1)
+		if p.count > 0 {
+			last, lo, hi = p.last, p.min, p.max
+		}
+		b.WriteString("Proposal sizes last/min/max: " + strconv.FormatInt(last, 10) + "/" +
+			strconv.FormatInt(lo, 10) + "/" + strconv.FormatInt(hi, 10) + "\n")
+	}
 	return b.String()
 }
 

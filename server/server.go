@@ -379,6 +379,11 @@ func (s *Server) persist(rd protocol.Ready) error {
 	if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
 		return err
 	}
+	if s.role == protocol.RoleLeading {
+		for _, r := range rd.Records {
+			s.stats.proposals.add(int64(len(r.Payload)))
+		}
+	}
 	if len(rd.Records) > 0 {
 		s.stats.batch.add(int64(len(rd.Records)))
 		if rd.MustSync {
