@@ -289,17 +289,19 @@ func noHardState(cp crashPoint) bool { return cp != crashBeforeHardState }
 // acknowledged to a client is lost and that every server converges.
 func TestQuorumPersistBeforeAck(t *testing.T) {
 	steps := []struct {
-		name      string
-		leader    bool // the leader crashes (otherwise a follower)
-		newEpoch  bool // the step happens only while a new epoch is established
-		lag       bool // the target misses writes first, so its sync carries records
-		cond      func(*Ready) bool
-		reached func(crashPoint) bool
+		name     string
+		leader   bool // the leader crashes (otherwise a follower)
+		newEpoch bool // the step happens only while a new epoch is established
+		lag      bool // the target misses writes first, so its sync carries records
+		cond     func(*Ready) bool
+		reached  func(crashPoint) bool
 	}{
 		{"follower-proposal", false, false, false, func(rd *Ready) bool { return len(rd.Records) > 0 }, noHardState},
 		{"leader-proposal", true, false, false, func(rd *Ready) bool { return len(rd.Records) > 0 }, noHardState},
 		{"acceptedEpoch-before-ACKEPOCH", false, true, false,
-			func(rd *Ready) bool { return rd.HardState != nil && rd.HardState.AcceptedEpoch > rd.HardState.CurrentEpoch },
+			func(rd *Ready) bool {
+				return rd.HardState != nil && rd.HardState.AcceptedEpoch > rd.HardState.CurrentEpoch
+			},
 			func(cp crashPoint) bool { return cp != crashTornRecords }},
 		{"sync-before-currentEpoch", false, true, true, hasNewLeaderAck, func(crashPoint) bool { return true }},
 	}
