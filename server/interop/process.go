@@ -1,0 +1,254 @@
+//go:build interop
+
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Errors of this package.
+var (
+	ErrNotReady = errors.New("interop: server did not answer ruok with imok")
+	ErrNoPort   = errors.New("interop: no free loopback port")
+	ErrNoRSS    = errors.New("interop: no VmRSS in /proc status")
+)
+
+// ApacheClasspath is where Debian's zookeeper and libzookeeper-java packages put
+// the server; the jar's manifest names the rest of its dependencies.
+// $ZK_APACHE_CLASSPATH overrides it.
+const ApacheClasspath = "/usr/share/java/zookeeper.jar"
+
+// ApacheHeap is the heap zkServer.sh gives the server by default (ZK_SERVER_HEAP),
+// so the memory comparison is against ZooKeeper as it is usually run.
+const ApacheHeap = "-Xmx1000m"
+
+// Kind names a server implementation.
+type Kind string
+
+// The two servers compared.
+const (
+	Zksim  Kind = "zksim"
+	Apache Kind = "apache"
+)
+
+// Process is a standalone server running in its own process group.
+type Process struct {
+	Kind Kind
+	Addr string // host:port of the client port
+	Dir  string // holds zoo.cfg, data/ and server.log
+	// Startup is the time from starting the process until it first answered
+	// ruok with imok.
+	Startup time.Duration
+
+	cmd      *exec.Cmd
+	log      *os.File
+	stopOnce sync.Once
+	waitErr  chan error
+}
+
+// BuildZkserver builds cmd/zkserver into dir and returns the binary's path.
+func BuildZkserver(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "zkserver")
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/zksim/zksim/cmd/zkserver").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("interop: go build zkserver: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// FreePort returns a loopback port that was free a moment ago, below the kernel's
+// ephemeral range so that no outgoing connection takes it before the server binds.
+func FreePort() (int, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			ln.Close()
+			return port, nil
+		}
+	}
+	return 0, ErrNoPort
+}
+
+// zooCfg is the configuration both servers get: standalone, loopback only, every
+// four-letter word allowed, fsync on every commit, no per-IP connection limit (the
+// benchmark opens 64 sessions from one address) and no admin server.
+func zooCfg(dataDir string, port int) string {
+	return fmt.Sprintf(`tickTime=2000
+dataDir=%s
+clientPort=%d
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+forceSync=yes
+4lw.commands.whitelist=*
+admin.enableServer=false
+`, dataDir, port)
+}
+
+// StartZkserver starts bin start-foreground with a fresh zoo.cfg under dir and
+// waits until it answers ruok.
+func StartZkserver(ctx context.Context, bin, dir string) (*Process, error) {
+	return start(ctx, Zksim, dir, func(cfg string) *exec.Cmd {
+		return exec.Command(bin, "start-foreground", cfg)
+	})
+}
+
+// StartApache starts Apache ZooKeeper's QuorumPeerMain with a fresh zoo.cfg under
+// dir and waits until it answers ruok.
+func StartApache(ctx context.Context, dir string) (*Process, error) {
+	cp := os.Getenv("ZK_APACHE_CLASSPATH")
+	if cp == "" {
+		cp = ApacheClasspath
+	}
+	return start(ctx, Apache, dir, func(cfg string) *exec.Cmd {
+		return exec.Command("java", ApacheHeap, "-cp", cp,
+			"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg)
+	})
+}
+
+func start(ctx context.Context, kind Kind, dir string, command func(cfg string) *exec.Cmd) (*Process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	dataDir := filepath.Join(dir, "data")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("interop: %w", err)
+	}
+	cfg := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(cfg, []byte(zooCfg(dataDir, port)), 0o644); err != nil {
+		return nil, fmt.Errorf("interop: %w", err)
+	}
+	log, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, fmt.Errorf("interop: %w", err)
+	}
+	cmd := command(cfg)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = log, log
+	// A group of its own, so Stop also takes any child the server started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd, log: log, waitErr: make(chan error, 1)}
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("interop: start %s: %w", kind, err)
+	}
+	go func() { p.waitErr <- cmd.Wait() }()
+	if err := p.awaitImok(ctx, 60*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, kind, err, p.Log())
+	}
+	p.Startup = time.Since(began)
+	return p, nil
+}
+
+// awaitImok polls ruok until the server answers imok, the process exits, or the
+// limit passes.
+func (p *Process) awaitImok(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		if reply, err := FourLetterWord(p.Addr, "ruok", time.Second); err == nil && reply == "imok" {
+			return nil
+		}
+		select {
+		case err := <-p.waitErr:
+			p.waitErr <- err
+			return fmt.Errorf("exited: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no imok within %v", limit)
+		}
+	}
+}
+
+// Pid is the server's process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// RSS reads the server's resident set size (VmRSS) from /proc.
+func (p *Process) RSS() (int64, error) { return ReadRSS(p.Pid()) }
+
+// Log returns what the server wrote to stdout and stderr so far.
+func (p *Process) Log() string {
+	b, _ := os.ReadFile(filepath.Join(p.Dir, "server.log"))
+	return string(b)
+}
+
+// Stop kills the server's process group and waits for the server to exit. It is
+// safe to call more than once.
+func (p *Process) Stop() {
+	p.stopOnce.Do(func() {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case err := <-p.waitErr:
+			p.waitErr <- err
+		case <-time.After(10 * time.Second):
+		}
+		p.log.Close()
+	})
+}
+
+// ReadRSS returns VmRSS of process pid in bytes.
+func ReadRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("interop: %w", err)
+	}
+	defer f.Close()
+	return parseRSS(f)
+}
+
+// parseRSS finds "VmRSS:   1234 kB" in a /proc/PID/status text.
+func parseRSS(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok || name != "VmRSS" {
+			continue
+		}
+		fields := strings.Fields(value)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, fmt.Errorf("%w: %q", ErrNoRSS, sc.Text())
+		}
+		kb, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %q", ErrNoRSS, sc.Text())
+		}
+		return kb * 1024, nil
+	}
+	return 0, ErrNoRSS
+}
+
+// FourLetterWord sends word to addr and returns the whole reply.
+func FourLetterWord(addr, word string, timeout time.Duration) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := conn.Write([]byte(word)); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	_, err = io.Copy(&buf, conn)
+	return buf.String(), err
+}

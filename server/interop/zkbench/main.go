@@ -1,0 +1,198 @@
+//go:build interop
+
+// Command zkbench measures a standalone zkserver beside Apache ZooKeeper started in
+// the same run, each on its own free loopback port with forceSync=yes, and prints a
+// markdown table: ops/s and p50/p99 latency of create, setData and getData with 1,
+// 16 and 64 concurrent go-zookeeper clients, RSS after the load, and the time from
+// process start until ruok answers imok.
+//
+//	go run -tags interop ./server/interop/zkbench [-cell 3s] [-clients 1,16,64] [-o report.md]
+//
+// Cells alternate between the two servers so a change in the machine's load
+// touches both alike.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/zksim/zksim/server/interop"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zkbench:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("zkbench: bad flags")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("zkbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cell := fs.Duration("cell", 3*time.Second, "measured time per operation, concurrency and server")
+	warmup := fs.Duration("warmup", 3*time.Second, "unmeasured load on each server before the first cell (JIT warm-up)")
+	clientList := fs.String("clients", "1,16,64", "comma-separated concurrency levels")
+	bin := fs.String("zkserver", "", "zkserver binary (default: build cmd/zkserver)")
+	out := fs.String("o", "", "also write the markdown report to this file")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	levels, err := parseLevels(*clientList)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "zkbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if *bin == "" {
+		if *bin, err = interop.BuildZkserver(ctx, dir); err != nil {
+			return err
+		}
+	}
+	servers, err := startBoth(ctx, *bin, dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		defer s.Stop()
+	}
+	fmt.Fprintf(stderr, "zksim at %s (pid %d, imok after %v); apache at %s (pid %d, imok after %v)\n",
+		servers[0].Addr, servers[0].Pid(), servers[0].Startup, servers[1].Addr, servers[1].Pid(), servers[1].Startup)
+
+	for _, s := range servers {
+		if err := warm(ctx, s, *warmup); err != nil {
+			return err
+		}
+	}
+	ops := []interop.Op{interop.OpCreate, interop.OpSetData, interop.OpGetData}
+	results := make(map[interop.Op]map[int]*interop.Cell, len(ops))
+	for _, op := range ops {
+		results[op] = make(map[int]*interop.Cell, len(levels))
+	}
+	for _, n := range levels {
+		sessions := make([]*interop.Sessions, len(servers))
+		for i, s := range servers {
+			if sessions[i], err = interop.Connect(ctx, s.Addr, n, fmt.Sprintf("/bench%d", n)); err != nil {
+				return err
+			}
+			defer sessions[i].Close()
+		}
+		for k, op := range ops {
+			c := &interop.Cell{}
+			// Alternate which server goes first.
+			order := []int{0, 1}
+			if (k+n)%2 == 1 {
+				order = []int{1, 0}
+			}
+			for _, i := range order {
+				r, err := sessions[i].Load(ctx, op, *cell)
+				if err != nil {
+					return err
+				}
+				if servers[i].Kind == interop.Zksim {
+					c.Zksim = r
+				} else {
+					c.Apache = r
+				}
+				fmt.Fprintf(stderr, "%-6s %-7s %2d clients: %8.0f ops/s p50 %v p99 %v errors %d\n",
+					servers[i].Kind, op, n, r.Throughput(), r.P50, r.P99, r.Errors)
+			}
+			results[op][n] = c
+		}
+		for _, s := range sessions {
+			s.Close()
+		}
+	}
+	cmp := interop.Comparison{
+		CellDuration:  *cell,
+		ZksimStartup:  servers[0].Startup,
+		ApacheStartup: servers[1].Startup,
+	}
+	for _, op := range ops {
+		for _, n := range levels {
+			cmp.Cells = append(cmp.Cells, *results[op][n])
+		}
+	}
+	if cmp.ZksimRSS, err = servers[0].RSS(); err != nil {
+		return err
+	}
+	if cmp.ApacheRSS, err = servers[1].RSS(); err != nil {
+		return err
+	}
+	var report strings.Builder
+	if err := cmp.WriteMarkdown(&report); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, report.String())
+	if *out != "" {
+		return os.WriteFile(*out, []byte(report.String()), 0o644)
+	}
+	return nil
+}
+
+// startBoth starts zkserver and Apache ZooKeeper, in that order, each in a
+// directory of its own under dir.
+func startBoth(ctx context.Context, bin, dir string) ([]*interop.Process, error) {
+	zdir, adir := dir+"/zksim", dir+"/apache"
+	for _, d := range []string{zdir, adir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	z, err := interop.StartZkserver(ctx, bin, zdir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := interop.StartApache(ctx, adir)
+	if err != nil {
+		z.Stop()
+		return nil, err
+	}
+	return []*interop.Process{z, a}, nil
+}
+
+// warm runs every operation with 16 clients for d in all, unmeasured.
+func warm(ctx context.Context, s *interop.Process, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	sessions, err := interop.Connect(ctx, s.Addr, 16, "/warmup")
+	if err != nil {
+		return err
+	}
+	defer sessions.Close()
+	for _, op := range []interop.Op{interop.OpCreate, interop.OpSetData, interop.OpGetData} {
+		if _, err := sessions.Load(ctx, op, d/3); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseLevels(s string) ([]int, error) {
+	var levels []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%w: -clients %q", errUsage, s)
+		}
+		levels = append(levels, n)
+	}
+	return levels, nil
+}
