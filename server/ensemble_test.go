@@ -33,7 +33,8 @@ func freeLoopbackPort(t *testing.T) int {
 // ensemble is n members on loopback, each with its own dataDir.
 type ensemble struct {
 	t         *testing.T
-	observers int // the last members observe
+	observers int    // the last members observe
+	extra     string // more zoo.cfg lines
 	dirs      []string
 	clients   []int
 	servers   string // the server.N lines
@@ -73,6 +74,7 @@ func (e *ensemble) start(i int) {
 	if i >= len(e.dirs)-e.observers {
 		text += "peerType=observer\n"
 	}
+	text += e.extra
 	cfg, err := config.Parse("zoo.cfg", []byte(text))
 	if err == nil {
 		err = cfg.UseMyID("myid", []byte(strconv.Itoa(i+1)))
@@ -221,5 +223,53 @@ func TestEnsembleObserver(t *testing.T) {
 	must(l.Sync("/from-observer"))(t)
 	if data, _ := must2(l.Get("/from-observer"))(t); string(data) != "o" {
 		t.Fatalf("leader reads %q", data)
+	}
+}
+
+// TestEnsembleFollowerCatchesUp: a follower that missed many writes (the others took
+// snapshots and rolled their logs meanwhile) syncs on restart and serves them all.
+func TestEnsembleFollowerCatchesUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	e := newEnsemble(t, 3, 0)
+	e.extra = "snapCount=10\n"
+	for i := range 3 {
+		e.start(i)
+	}
+	leader := e.waitRoles(0, 1, 2)
+	away, stay := (leader+1)%3, (leader+2)%3
+	c := connect(t, e.addr(leader), 10*time.Second)
+	must(c.Create("/before", nil, 0, open))(t)
+	e.stop(away)
+	const writes = 150
+	for i := range writes {
+		must(c.Create("/w"+strconv.Itoa(i), []byte(strconv.Itoa(i)), 0, open))(t)
+	}
+	e.start(away)
+	e.waitRoles(0, 1, 2)
+	for _, i := range []int{away, stay} {
+		r := connect(t, e.addr(i), 10*time.Second)
+		must(r.Sync("/"))(t)
+		kids, _ := must2(r.Children("/"))(t)
+		if len(kids) != writes+2 { // the writes, /before and /zookeeper
+			t.Errorf("member %d has %d children of /, want %d", i+1, len(kids), writes+2)
+		}
+		if data, _ := must2(r.Get("/w" + strconv.Itoa(writes-1)))(t); string(data) != strconv.Itoa(writes-1) {
+			t.Errorf("member %d: last write reads %q", i+1, data)
+		}
+	}
+
+	// The whole ensemble restarts from its files.
+	for i := range 3 {
+		e.stop(i)
+	}
+	for i := range 3 {
+		e.start(i)
+	}
+	leader = e.waitRoles(0, 1, 2)
+	r := connect(t, e.addr(leader), 10*time.Second)
+	if kids, _ := must2(r.Children("/"))(t); len(kids) != writes+2 {
+		t.Errorf("after a full restart the leader has %d children of /, want %d", len(kids), writes+2)
 	}
 }
