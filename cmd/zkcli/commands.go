@@ -739,7 +739,7 @@ func (s *shell) redo(o *options) error {
 	n, err := strconv.ParseInt(o.args[1], 0, 32)
 	s.mu.Lock()
 	count := s.count
-	line, _ := s.history[int(n)]
+	line := s.history[int(n)]
 	s.mu.Unlock()
 	if err != nil || n < 0 || int(n) >= count {
 		return errMalformed("Command index out of range")

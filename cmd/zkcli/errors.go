@@ -32,23 +32,26 @@ type keeperError struct {
 func (e *keeperError) Error() string { return keeperMessage(e.code, e.path) }
 
 // goZKCodes maps go-zookeeper's error values back to the server codes.
-var goZKCodes = map[error]wire.ErrCode{
-	zk.ErrConnectionClosed:        wire.ErrConnectionLoss,
-	zk.ErrAPIError:                wire.ErrAPIError,
-	zk.ErrNoNode:                  wire.ErrNoNode,
-	zk.ErrNoAuth:                  wire.ErrNoAuth,
-	zk.ErrBadVersion:              wire.ErrBadVersion,
-	zk.ErrNoChildrenForEphemerals: wire.ErrNoChildrenForEphemerals,
-	zk.ErrNodeExists:              wire.ErrNodeExists,
-	zk.ErrNotEmpty:                wire.ErrNotEmpty,
-	zk.ErrSessionExpired:          wire.ErrSessionExpired,
-	zk.ErrInvalidACL:              wire.ErrInvalidACL,
-	zk.ErrAuthFailed:              wire.ErrAuthFailed,
-	zk.ErrSessionMoved:            wire.ErrSessionMoved,
-	zk.ErrReconfigDisabled:        wire.ErrReconfigDisabled,
-	zk.ErrBadArguments:            wire.ErrBadArguments,
-	zk.ErrClosing:                 wire.ErrSessionExpired,
-	zk.ErrNoServer:                wire.ErrConnectionLoss,
+var goZKCodes = []struct {
+	err  error
+	code wire.ErrCode
+}{
+	{zk.ErrConnectionClosed, wire.ErrConnectionLoss},
+	{zk.ErrAPIError, wire.ErrAPIError},
+	{zk.ErrNoNode, wire.ErrNoNode},
+	{zk.ErrNoAuth, wire.ErrNoAuth},
+	{zk.ErrBadVersion, wire.ErrBadVersion},
+	{zk.ErrNoChildrenForEphemerals, wire.ErrNoChildrenForEphemerals},
+	{zk.ErrNodeExists, wire.ErrNodeExists},
+	{zk.ErrNotEmpty, wire.ErrNotEmpty},
+	{zk.ErrSessionExpired, wire.ErrSessionExpired},
+	{zk.ErrInvalidACL, wire.ErrInvalidACL},
+	{zk.ErrAuthFailed, wire.ErrAuthFailed},
+	{zk.ErrSessionMoved, wire.ErrSessionMoved},
+	{zk.ErrReconfigDisabled, wire.ErrReconfigDisabled},
+	{zk.ErrBadArguments, wire.ErrBadArguments},
+	{zk.ErrClosing, wire.ErrSessionExpired},
+	{zk.ErrNoServer, wire.ErrConnectionLoss},
 }
 
 // keeperErr turns a client error for path into the error zkCli would print.
@@ -67,9 +70,9 @@ func keeperErr(err error, path string) error {
 	if errors.As(err, &ce) {
 		return ce
 	}
-	for e, code := range goZKCodes {
-		if errors.Is(err, e) {
-			return &keeperError{code: code, path: path}
+	for _, m := range goZKCodes {
+		if errors.Is(err, m.err) {
+			return &keeperError{code: m.code, path: path}
 		}
 	}
 	return &cliError{msg: err.Error()}

@@ -90,11 +90,7 @@ func TestTerminal(t *testing.T) {
 	}
 	defer tty.Close()
 	var scr screen
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		_, _ = copyAll(&scr, tty)
-	}()
+	go func() { _, _ = copyAll(&scr, tty) }()
 	exited := make(chan error, 1)
 	defer func() {
 		_ = cmd.Process.Kill()
