@@ -48,6 +48,6 @@ report-check:
 	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --screenshot=$$dir/shot.png \
 		file://$$dir/run/report.html 2>$$dir/shot.log; \
 	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --enable-logging=stderr --v=0 --dump-dom \
-		file://$$dir/run/report.html >$$dir/dom.html 2>$$dir/dom.log; \
+		file://$$dir/run/report.html#v0 >$$dir/dom.html 2>$$dir/dom.log; \
 	$(GO) run ./reports/internal/shotcheck -png $$dir/shot.png -dom $$dir/dom.html -log $$dir/dom.log; \
 	echo "report-check: ok ($$dir)"

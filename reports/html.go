@@ -201,7 +201,7 @@ func RenderHTML(w io.Writer, run Run) error {
 		fmt.Fprintf(&b, `<p class="porcupine"><a id="porcupine" href="%s">Porcupine's linearizability visualization</a></p>`+"\n", esc(run.Visualization))
 	}
 	v.writeFailures(&b)
-	b.WriteString(`<div class="controls"><button type="button" id="zoom-in">zoom in</button> <button type="button" id="zoom-out">zoom out</button> <button type="button" id="zoom-reset">whole run</button> <span class="hint">wheel zooms, drag pans, click a failure to zoom to its evidence</span></div>` + "\n")
+	b.WriteString(`<div class="controls"><button type="button" id="zoom-in">zoom in</button> <button type="button" id="zoom-out">zoom out</button> <button type="button" id="zoom-reset">whole run</button> <span class="hint">wheel zooms, drag pans, click a failure to zoom to its evidence (or open the page at #v0)</span></div>` + "\n")
 	b.WriteString(legendHTML)
 	b.WriteString(`<div id="scroller">` + "\n")
 	v.writeSVG(&b)
@@ -422,10 +422,17 @@ const pageJS = `(function () {
       for (var k = 0; k < hit.length; k++) { hit[k].classList.add("hl"); }
       var f = Number(this.getAttribute("data-first")), l = Number(this.getAttribute("data-last"));
       if (f >= 0) {
-        var pad = Math.max((l - f) * 0.5, 2e8);
+        // Evidence spread over much of the run (a final state, say): show where it began.
+        if (l - f > (end - start) / 3) { l = f; }
+        var pad = Math.max((l - f) * 0.5, (end - start) / 20);
         a = Math.max(start, f - pad); b = Math.min(end, l + pad); draw();
       }
     });
+  }
+  var wanted = /^#(v[0-9]+)$/.exec(window.location.hash);
+  if (wanted) {
+    var row = document.querySelector("tr[data-ev='" + wanted[1] + "']");
+    if (row) { row.click(); }
   }
   document.body.setAttribute("data-ready", "1");
 })();

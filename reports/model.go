@@ -282,7 +282,7 @@ func describeOp(i int, op *checker.Operation) string {
 // serverLane draws one server's process state and role over time, with its marks.
 func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenarios.Result, evNode map[checker.NodeEventRef][]string) lane {
 	l := lane{id: "server-" + strconv.Itoa(node), kind: "server", name: "server " + strconv.Itoa(node), rows: 1, stripes: map[string][]span{}}
-	state, role, epoch := StateCrashed, RoleUnknown, int64(0)
+	state, role, epoch, note := StateCrashed, RoleUnknown, int64(0), ""
 	if servers == 1 {
 		role = RoleStandalone
 	}
@@ -302,6 +302,9 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 					label = roleText
 				}
 				title = fmt.Sprintf("server %d %s, %s", node, state, roleText)
+				if note != "" {
+					title += " (" + note + ")"
+				}
 			}
 			title += fmt.Sprintf("\n%s .. %s", ts(since), ts(t))
 			l.spans = append(l.spans, span{t0: since, t1: t, class: cls, label: label, title: title})
@@ -317,7 +320,7 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 			closeSpan(c.Time)
 			state = StateUp
 			if c.Kind != scenarios.ChangeResume && servers > 1 {
-				role, epoch = "looking", 0
+				role, epoch, note = "looking", 0, ""
 			}
 			if c.Kind == scenarios.ChangeRestart {
 				l.marks = append(l.marks, mark{t: c.Time, class: "restart", glyph: "up", title: fmt.Sprintf("server %d restarted at %s", node, ts(c.Time))})
@@ -331,7 +334,7 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 			state = StatePaused
 		case scenarios.ChangeRole:
 			closeSpan(c.Time)
-			role, epoch = c.Detail, c.Value
+			role, epoch, note = c.Detail, c.Value, c.Note
 		case scenarios.ChangeCrashPoint:
 			l.marks = append(l.marks, mark{t: c.Time, class: "crash-point", glyph: "bolt", title: fmt.Sprintf("server %d reached crash point %s at %s", node, c.Detail, ts(c.Time))})
 		case scenarios.ChangeHalt:

@@ -299,7 +299,7 @@ func TestSweepHTML(t *testing.T) {
 	doc := parseXHTML(t, b.Bytes())
 	links := doc.find(func(e *element) bool { return e.name == "a" })
 	require.Len(t, links, 1)
-	require.Equal(t, "default-seed-2/report.html", links[0].attrs["href"])
+	require.Equal(t, "default-seed-2/report.html#v0", links[0].attrs["href"], "opens zoomed to the first failure")
 	walls := doc.find(func(e *element) bool { return hasClass(e, "wall") })
 	require.Len(t, walls, 1, "wall time in one separate line")
 	rows := doc.find(func(e *element) bool { return e.name == "tr" })

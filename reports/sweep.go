@@ -145,7 +145,7 @@ func RenderSweepHTML(w io.Writer, s Sweep) error {
 			for _, f := range t.failures {
 				link := ""
 				if f.Report != "" {
-					link = fmt.Sprintf(`<a href="%s">report</a>`, esc(f.Report+"/"+HTMLFile))
+					link = fmt.Sprintf(`<a href="%s">report</a>`, esc(f.Report+"/"+HTMLFile+"#v0"))
 				}
 				fmt.Fprintf(&b, `<tr class="verdict-fail"><td>%s</td><td>%d</td><td>%s</td><td><code>%s</code></td><td>%s</td></tr>`+"\n",
 					esc(f.Scenario), f.Seed, esc(f.Verdict+f.Error), esc(f.Reproduce), link)

@@ -44,6 +44,7 @@ type NodeChange struct {
 	Kind   ChangeKind
 	Detail string
 	Value  int64
+	Note   string // the rest of a role line: leader, why the server went looking
 }
 
 // PartitionChange is the servers' grouping from Time on: Groups lists who can talk to
@@ -67,7 +68,7 @@ type Timeline struct {
 }
 
 // rolePrefix starts a trace line a host writes when its server changes role:
-// "role <looking|following|leading|observing> [epoch=N]".
+// "role <looking|following|leading|observing|standalone> [epoch=N] [more…]".
 const rolePrefix = "role "
 
 // Timeline reads the run's trace (kept with RunOptions.KeepTrace) and node logs.
@@ -214,11 +215,13 @@ func (tl *Timeline) read(line string) error {
 				return fmt.Errorf("role line %q names no role", text)
 			}
 			change.Detail = words[0]
+			change.Note = strings.Join(words[1:], " ")
 			for _, w := range words[1:] {
 				if v, ok := strings.CutPrefix(w, "epoch="); ok {
 					if change.Value, err = strconv.ParseInt(v, 10, 64); err != nil {
 						return fmt.Errorf("role epoch: %v", err)
 					}
+					break
 				}
 			}
 		default:

@@ -17,7 +17,7 @@ const sampleTrace = `0 world seed=7
 0 boot n=2 gen=1
 0 boot n=3 gen=1
 10 msg c=1 from=3 to=1 len=4 h=ab
-20 log n=1 text="role following epoch=2 leader=2"
+20 log n=1 text="role following epoch=2 leader=2 epoch=3"
 30 partition g=1 g=2 g=0
 40 partition-oneway from=1 to=2
 50 heal
@@ -43,7 +43,7 @@ func TestTimelineReadsTheTrace(t *testing.T) {
 		{Time: 0, Node: 1, Kind: ChangeBoot},
 		{Time: 0, Node: 2, Kind: ChangeBoot},
 		{Time: 0, Node: 3, Kind: ChangeBoot},
-		{Time: 20, Node: 1, Kind: ChangeRole, Detail: "following", Value: 2},
+		{Time: 20, Node: 1, Kind: ChangeRole, Detail: "following", Value: 2, Note: "epoch=2 leader=2 epoch=3"},
 		{Time: 25, Node: 2, Kind: ChangeRole, Detail: "leading", Value: 2},
 		{Time: 55, Node: 2, Kind: ChangeRole, Detail: "looking", Value: 2},
 		{Time: 60, Node: 2, Kind: ChangeHalt, Detail: `fsync failed: disk says "no"`},
