@@ -262,6 +262,9 @@ func (s *shell) ls(o *options) error {
 	if err != nil {
 		return keeperErr(err, path)
 	}
+	if watch {
+		s.watched(path, watchChild)
+	}
 	sort.Strings(children)
 	fmt.Fprintln(s.stdout, javaList(children))
 	if o.has('s') {
@@ -283,6 +286,9 @@ func (s *shell) lsRecursive(conn *zk.Conn, root string, watch bool) error {
 		}
 		if err != nil {
 			return err
+		}
+		if watch {
+			s.watched(path, watchChild)
 		}
 		fmt.Fprintln(s.stdout, path)
 		sort.Strings(children)
@@ -382,6 +388,9 @@ func (s *shell) get(o *options) error {
 	if err != nil {
 		return keeperErr(err, path)
 	}
+	if o.has('w') {
+		s.watched(path, watchData)
+	}
 	if data == nil {
 		fmt.Fprintln(s.stdout, "null")
 	} else {
@@ -431,6 +440,9 @@ func (s *shell) stat(o *options) error {
 	}
 	if err != nil {
 		return keeperErr(err, path)
+	}
+	if o.has('w') {
+		s.watched(path, watchData)
 	}
 	if !ok {
 		return &keeperError{code: wire.ErrNoNode, path: path}
@@ -613,6 +625,9 @@ func (s *shell) config(o *options) error {
 	if err != nil {
 		return keeperErr(err, path)
 	}
+	if o.has('w') {
+		s.watched(path, watchData)
+	}
 	fmt.Fprintln(s.stdout, string(data))
 	if o.has('s') {
 		writeStat(s.stdout, st, s.loc)
@@ -696,9 +711,11 @@ func (s *shell) addWatch(o *options) error {
 	if _, err := t.call(&wire.AddWatchRequest{Path: path, Mode: mode}); err != nil {
 		return keeperErr(err, path)
 	}
-	s.mu.Lock()
-	s.persistent[path] = mode
-	s.mu.Unlock()
+	kind := watchRecursive
+	if mode == wire.AddWatchPersistent {
+		kind = watchPersistent
+	}
+	s.watched(path, kind)
 	return nil
 }
 
@@ -714,14 +731,30 @@ func (s *shell) removeWatches(o *options) error {
 	case o.has('d'):
 		typ = wire.WatcherData
 	}
+	s.mu.Lock()
+	removed, ok := s.watches.removable(path, typ)
+	s.mu.Unlock()
+	if !ok {
+		return &keeperError{code: wire.ErrNoWatcher, path: path}
+	}
 	_, t, _ := s.live()
 	if _, err := t.call(&wire.RemoveWatchesRequest{Path: path, Type: typ}); err != nil {
-		return keeperErr(err, path)
+		code, _ := keeperCode(err)
+		if !o.has('l') || code != wire.ErrConnectionLoss {
+			return keeperErr(err, path)
+		}
 	}
-	if typ != wire.WatcherData {
-		s.mu.Lock()
-		delete(s.persistent, path)
-		s.mu.Unlock()
+	if removed == 0 {
+		return &keeperError{code: wire.ErrNoWatcher, path: path}
+	}
+	s.mu.Lock()
+	s.watches.clear(path, removed)
+	show := s.printWatches
+	s.mu.Unlock()
+	if show {
+		for _, name := range removedEvents(removed) {
+			s.printEvent("SyncConnected", name, path)
+		}
 	}
 	return nil
 }

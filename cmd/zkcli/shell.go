@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +44,7 @@ type shell struct {
 	tap          *tap
 	state        string
 	session      int64
-	persistent   map[string]wire.AddWatchMode // addWatch registrations, re-sent after a reconnect
+	watches      watchTable
 	printWatches bool
 
 	history map[int]string
@@ -68,7 +67,7 @@ func newShell(host string, timeout time.Duration, loc *time.Location, stdout, st
 		asyncTo:      stdout,
 		state:        stateClosed,
 		printWatches: true,
-		persistent:   map[string]wire.AddWatchMode{},
+		watches:      watchTable{},
 		history:      map[int]string{},
 	}
 }
@@ -84,7 +83,7 @@ func (s *shell) connect(host string) error {
 	s.state = stateConnecting
 	s.session = 0
 	s.tap = t
-	s.persistent = map[string]wire.AddWatchMode{}
+	s.watches = watchTable{}
 	s.mu.Unlock()
 	connected := make(chan struct{}, 1)
 	conn, events, err := zk.Connect(servers, s.timeout,
@@ -160,20 +159,19 @@ func (s *shell) watchSession(conn *zk.Conn, t *tap, events <-chan zk.Event, conn
 // readdPersistentLocked re-registers addWatch watches on a resumed session:
 // go-zk re-sends only the watches it set itself.
 func (s *shell) readdPersistentLocked(t *tap) {
-	paths := make([]string, 0, len(s.persistent))
-	for p := range s.persistent {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	reqs := make([]*wire.AddWatchRequest, 0, len(paths))
-	for _, p := range paths {
-		reqs = append(reqs, &wire.AddWatchRequest{Path: p, Mode: s.persistent[p]})
-	}
+	reqs := s.watches.persistentRequests()
 	go func() {
 		for _, r := range reqs {
 			_, _ = t.call(r) // a failure shows as a missing notification, as in Java
 		}
 	}()
+}
+
+// watched records a watch the server accepted.
+func (s *shell) watched(path string, k watchKind) {
+	s.mu.Lock()
+	s.watches.add(path, k)
+	s.mu.Unlock()
 }
 
 // disconnect closes the current session, if any.
@@ -230,6 +228,7 @@ var eventTypeNames = map[wire.EventType]string{
 
 func (s *shell) onNotification(ev wire.WatcherEvent) {
 	s.mu.Lock()
+	s.watches.fired(ev)
 	show := s.printWatches
 	s.mu.Unlock()
 	if !show {

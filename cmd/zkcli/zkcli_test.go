@@ -150,8 +150,17 @@ func TestCommands(t *testing.T) {
 		{name: "persistent recursive watch",
 			script: "create /pw\naddWatch /pw\ncreate /pw/a\nset /pw/a x\nremovewatches /pw\nset /pw/a y\ndeleteall /pw",
 			stdout: `\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeCreated path:/pw/a\n` +
-				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeDataChanged path:/pw/a\n`,
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeDataChanged path:/pw/a\n` +
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:PersistentWatchRemoved path:/pw\n`,
 			stderr: `Created /pw\nCreated /pw/a\n`},
+		{name: "removewatches by type",
+			script: "create /rw\nget -w /rw\nls -w /rw\nremovewatches /rw -c\nremovewatches /rw -c\nremovewatches /rw\n" +
+				"addWatch -m persistent /rw\nremovewatches /rw -d\nremovewatches /rw -a\nset /rw x\ndelete /rw",
+			stdout: `null\n\[\]\n` +
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:ChildWatchRemoved path:/rw\n` +
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:DataWatchRemoved path:/rw\n` +
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:PersistentWatchRemoved path:/rw\n`,
+			stderr: `Created /rw\nKeeperErrorCode = No such watcher for /rw\nKeeperErrorCode = No such watcher for /rw\n`},
 		{name: "addWatch bad mode, removewatches none",
 			script: "addWatch -m sometimes /\nremovewatches /nothing",
 			stderr: `mode must be one of: \[PERSISTENT, PERSISTENT_RECURSIVE\]\nKeeperErrorCode = No such watcher for /nothing\n`, fails: true},
