@@ -174,6 +174,17 @@ func TestCommands(t *testing.T) {
 		{name: "close then not connected",
 			script: "close\nls /",
 			stdout: `Not connected\n`},
+		{name: "whoami anonymous", script: "whoami", stdout: `Auth scheme: User\nip: 127\.0\.0\.1\n`},
+		{name: "getEphemerals with a prefix",
+			script: "create -e /e1\ncreate -e /f1\ngetEphemerals /e\ngetEphemerals /zzz",
+			stdout: `\[/e1\]\n\[\]\n`, stderr: `Created /e1\nCreated /f1\n`},
+		{name: "sequential child named by the server",
+			script: "create /sq\ncreate -s /sq/\ncreate -s /sq/\nls /sq\ncreate -s /none/\ndeleteall /sq",
+			stdout: `\[0000000000, 0000000001\]\n`,
+			stderr: `Created /sq\nCreated /sq/0000000000\nCreated /sq/0000000001\nNode does not exist: /none/\n`},
+		{name: "connect opens a new session",
+			script: "create -e /ce\nconnect $ADDR\nls /\nclose\nconnect\nls /",
+			stdout: `\[zookeeper\]\n\[zookeeper\]\n`, stderr: `Created /ce\n`},
 		{name: "version",
 			script: "version",
 			stdout: `ZooKeeper CLI version: ` + regexp.QuoteMeta(server.Version) + `\n`},
@@ -183,7 +194,7 @@ func TestCommands(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, err := runScript(t, addr, tc.script)
+			stdout, stderr, err := runScript(t, addr, strings.ReplaceAll(tc.script, "$ADDR", addr))
 			if got := err != nil; got != tc.fails {
 				t.Errorf("failed = %v (%v), want %v", got, err, tc.fails)
 			}
