@@ -146,40 +146,41 @@ func (v *view) judge(res scenarios.Result) (ops, watch, session map[int][]string
 			}
 			f.last = max(f.last, t)
 		}
+		// note records one piece of evidence: when, what, and for a failure the tag
+		// its element on the timeline carries.
+		note := func(index map[int][]string, i int, times []int64, line string) {
+			for _, t := range times {
+				at(t)
+			}
+			f.evidence = append(f.evidence, line)
+			if f.id != "" && index != nil {
+				index[i] = append(index[i], f.id)
+			}
+		}
+		missing := func(what string, i int) { note(nil, i, nil, fmt.Sprintf("%s %d (not in the history)", what, i)) }
 		for _, i := range r.Ops {
 			if i < 0 || i >= len(h.Ops) {
-				f.evidence = append(f.evidence, fmt.Sprintf("op %d (not in the history)", i))
+				missing("op", i)
 				continue
 			}
 			op := &h.Ops[i]
-			at(op.Invoke)
-			at(op.Return)
-			f.evidence = append(f.evidence, describeOp(i, op))
-			if f.id != "" {
-				ops[i] = append(ops[i], f.id)
-			}
+			note(ops, i, []int64{op.Invoke, op.Return}, describeOp(i, op))
 		}
 		for _, i := range r.WatchEvents {
 			if i < 0 || i >= len(h.WatchEvents) {
+				missing("watch event", i)
 				continue
 			}
 			ev := h.WatchEvents[i]
-			at(ev.Time)
-			f.evidence = append(f.evidence, fmt.Sprintf("watch event %d: client %d %v %s zxid %#x at %s", i, ev.Client, ev.Type, ev.Path, ev.Zxid, ts(ev.Time)))
-			if f.id != "" {
-				watch[i] = append(watch[i], f.id)
-			}
+			note(watch, i, []int64{ev.Time}, fmt.Sprintf("watch event %d: client %d %v %s zxid %#x at %s", i, ev.Client, ev.Type, ev.Path, ev.Zxid, ts(ev.Time)))
 		}
 		for _, i := range r.SessionEvents {
 			if i < 0 || i >= len(h.SessionEvents) {
+				missing("session event", i)
 				continue
 			}
 			ev := h.SessionEvents[i]
-			at(ev.Time)
-			f.evidence = append(f.evidence, fmt.Sprintf("session event %d: client %d session %#x %v on server %d at %s", i, ev.Client, ev.Session, ev.Kind, ev.Server, ts(ev.Time)))
-			if f.id != "" {
-				session[i] = append(session[i], f.id)
-			}
+			note(session, i, []int64{ev.Time}, fmt.Sprintf("session event %d: client %d session %#x %v on server %d at %s", i, ev.Client, ev.Session, ev.Kind, ev.Server, ts(ev.Time)))
 		}
 		for _, ref := range r.NodeEvents {
 			ev, ok := nodeEvent(res.NodeLogs, ref)

@@ -101,9 +101,9 @@ func sampleRun() Run {
 	}
 	report := checker.Report{Results: []checker.Result{
 		{Property: checker.PropLinearizable, Verdict: checker.Pass},
-		{Property: checker.PropSyncReads, Verdict: checker.Fail, Ops: []int{1, 2, 3},
+		{Property: checker.PropSyncReads, Verdict: checker.Fail, Ops: []int{1, 2, 3}, SessionEvents: []int{0},
 			Summary: `#3 getData(/a) -> "3" follows a sync but "3" was never written`},
-		{Property: checker.PropReadState, Verdict: checker.Fail, Ops: []int{3}, NodeEvents: []checker.NodeEventRef{{Node: 3, Index: 0}},
+		{Property: checker.PropReadState, Verdict: checker.Fail, Ops: []int{3}, WatchEvents: []int{0}, NodeEvents: []checker.NodeEventRef{{Node: 3, Index: 0}},
 			Summary: `op 3 returned "3", but the write at its mzxid stored "2"`},
 		{Property: checker.PropWatchOnce, Verdict: checker.Pass},
 		{Property: checker.PropEphemeral, Verdict: checker.Skipped},
@@ -241,7 +241,7 @@ func TestHTMLHasEveryLaneAndTheViolation(t *testing.T) {
 	for _, e := range ev {
 		tags = append(tags, e.attrs["data-ev"])
 	}
-	require.ElementsMatch(t, []string{"v0", "v0", "v0 v1", "v1"}, tags)
+	require.ElementsMatch(t, []string{"v0", "v0", "v0 v1", "v1", "v1", "v0"}, tags, "ops 1-3, node event, watch and session events")
 
 	// Server states: roles, crashes and pauses are drawn as spans.
 	states := map[string]int{}
@@ -316,10 +316,14 @@ func TestBrokenRunsAreErrors(t *testing.T) {
 	run = sampleRun()
 	run.Result.Report.Results[1].Ops = []int{99, -1}
 	run.Result.Report.Results[2].NodeEvents = []checker.NodeEventRef{{Node: 9, Index: 0}}
+	run.Result.Report.Results[2].WatchEvents = []int{5}
+	run.Result.Report.Results[1].SessionEvents = []int{-2}
 	var b bytes.Buffer
 	require.NoError(t, RenderMarkdown(&b, run))
 	require.Contains(t, b.String(), "op 99 (not in the history)")
 	require.Contains(t, b.String(), "node 9 event 0 (not in its log)")
+	require.Contains(t, b.String(), "watch event 5 (not in the history)")
+	require.Contains(t, b.String(), "session event -2 (not in the history)")
 }
 
 func TestWriteRunLinksTheVisualization(t *testing.T) {
