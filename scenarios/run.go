@@ -13,6 +13,11 @@ import (
 	"github.com/zksim/zksim/sim/zkclient"
 )
 
+// electionMaxInterval caps the election's notification backoff. ZooKeeper's default
+// is 60 s; a simulated ensemble uses a shorter cap so a run's liveness window need not
+// be minutes long, as operators tune maxNotificationInterval.
+const electionMaxInterval = 5 * time.Second
+
 // RunOptions adjust one run.
 type RunOptions struct {
 	// Schedule replaces the schedule generated from the seed (a replayed or shrunk one).
@@ -128,11 +133,15 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	}
 	tick := time.Duration(s.TickTime)
 	c, err := cluster.New(w, cluster.Config{
-		Servers: s.Voters + s.Observers,
-		Clients: s.Clients,
+		Servers:   s.Voters,
+		Observers: s.Observers,
+		Clients:   s.Clients,
 		Peer: protocol.Config{
-			TickTime:  int32(tick / time.Millisecond),
-			SnapCount: s.SnapCount,
+			TickTime:            int32(tick / time.Millisecond),
+			SnapCount:           s.SnapCount,
+			InitLimit:           s.InitLimit,
+			SyncLimit:           s.SyncLimit,
+			ElectionMaxInterval: electionMaxInterval.Milliseconds(),
 		},
 		SessionTimeout: time.Duration(s.SessionTimeout),
 		Workload:       s.workload(w),
@@ -159,6 +168,11 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	healTime := int64(w.Now())
 	w.RunFor(time.Duration(s.Quiesce))
 	end := int64(w.Now())
+	// Stop the clients and let the last commits reach every live server, so the
+	// convergence check compares settled nodes rather than a snapshot of traffic in
+	// flight.
+	c.StopClients()
+	w.RunFor(time.Duration(s.SyncLimit) * tick * 2)
 
 	hist := c.History()
 	checkOpts := checker.Options{
@@ -171,7 +185,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 			InitLimit:       int64(s.InitLimit),
 			SyncLimit:       int64(s.SyncLimit),
 			SessionTimeout:  int64(s.SessionTimeout),
-			ElectionTimeout: int64(60 * time.Second),
+			ElectionTimeout: int64(electionMaxInterval),
 			FinalizeWait:    int64(200 * time.Millisecond),
 		},
 	}
