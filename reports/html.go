@@ -283,7 +283,7 @@ const legendHTML = `<div class="legend">` +
 	`<span class="sw role-following"></span>following <span class="sw role-observing"></span>observing ` +
 	`<span class="sw role-looking"></span>looking <span class="sw role-up"></span>up (role unknown) <span class="sw paused"></span>paused ` +
 	`<span class="sw crashed"></span>crashed · <span class="sw ok"></span>op ok <span class="sw failed"></span>op failed ` +
-	`<span class="sw unknown"></span>op unknown · <span class="sw cut"></span>partition · stripes: network, disk, clock` +
+	`<span class="sw unknown"></span>op unknown · <span class="sw cut"></span>partition · stripes under a server: network group or clog, disk fault or armed crash point, clock offset (darker: further off)` +
 	"</div>\n"
 
 const pageCSS = `body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #222; background: #fff; }
@@ -321,7 +321,8 @@ text { font-size: 9px; fill: #111; pointer-events: none; }
 .failed rect, .sw.failed { fill: #ef5350; background: #ef5350; }
 .unknown rect, .sw.unknown { fill: #9e9e9e; background: #9e9e9e; }
 .partition rect { fill: #ffcdd2; } .cut rect, .sw.cut { fill: #e53935; background: #e53935; opacity: 0.75; }
-.stripe rect { opacity: 0.85; } .stripe.disk rect { fill: #8d6e63; } .stripe.clock rect { fill: #ab47bc; } .stripe.net rect { fill: #ef9a9a; }
+.stripe rect { opacity: 0.85; } .stripe.disk rect { fill: #8d6e63; } .stripe.net rect { fill: #ef9a9a; }
+.stripe.clock rect { fill: #ab47bc; stroke: none; } .skew0 rect { opacity: 0.05; } .skew1 rect { opacity: 0.25; } .skew2 rect { opacity: 0.5; } .skew3 rect { opacity: 0.9; }
 .group.g0 rect { fill: #42a5f5; } .group.g1 rect { fill: #ef6c00; } .group.g2 rect { fill: #26a69a; }
 .group.g3 rect { fill: #8e24aa; } .group.g4 rect { fill: #6d4c41; } .group.g5 rect { fill: #546e7a; }
 .mark path, .mark circle { stroke: #222; stroke-width: 1.2; fill: #fff; }

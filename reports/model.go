@@ -347,6 +347,7 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 		}
 	}
 	closeSpan(v.end)
+	l.stripes["clock"] = clockSpans(node, tl, v.end)
 	for _, nl := range res.NodeLogs {
 		if nl.Node != node {
 			continue
@@ -361,6 +362,66 @@ func (v *view) serverLane(node, servers int, tl scenarios.Timeline, res scenario
 		}
 	}
 	return l
+}
+
+// skewClass buckets a clock offset for colour: under 10ms, 100ms, 1s, and beyond.
+func skewClass(offset int64) string {
+	if offset < 0 {
+		offset = -offset
+	}
+	for i, limit := range []int64{1e7, 1e8, 1e9} {
+		if offset < limit {
+			return "skew" + strconv.Itoa(i)
+		}
+	}
+	return "skew3"
+}
+
+// clockSpans draws a node's clock against true time: its offset and drift from the
+// start, changed by jumps, drift changes and clears.
+func clockSpans(node int, tl scenarios.Timeline, end int64) []span {
+	var offset, drift, since int64
+	for _, c := range tl.Clocks {
+		if c.Node == node {
+			offset, drift = c.Offset, c.DriftPPM
+		}
+	}
+	var out []span
+	flush := func(t int64) {
+		if t <= since && t != end {
+			return
+		}
+		endOffset := offset + (t-since)*drift/1_000_000
+		out = append(out, span{t0: since, t1: t, class: "stripe clock " + skewClass(max(abs(offset), abs(endOffset))),
+			title: fmt.Sprintf("clock %d: %+v .. %+v ahead of true time, drift %+dppm\n%s .. %s",
+				node, time.Duration(offset), time.Duration(endOffset), drift, ts(since), ts(t))})
+		offset, since = endOffset, t
+	}
+	for _, c := range tl.Changes {
+		if c.Node != node {
+			continue
+		}
+		switch c.Kind {
+		case scenarios.ChangeClockJump:
+			flush(c.Time)
+			offset += c.Value
+		case scenarios.ChangeClockDrift:
+			flush(c.Time)
+			drift = c.Value
+		case scenarios.ChangeClockClear:
+			flush(c.Time)
+			offset, drift = 0, 0
+		}
+	}
+	flush(end)
+	return out
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // clientLane draws one client's operations, stacked so none overlaps another.
@@ -439,7 +500,6 @@ func (v *view) clientLane(i, node int, tl scenarios.Timeline, res scenarios.Resu
 var faultEnds = map[nemesis.Kind][]nemesis.Kind{
 	nemesis.Clog:           {nemesis.Unclog},
 	nemesis.DelaySpike:     {},
-	nemesis.ClockDrift:     {nemesis.ClockDrift, nemesis.ClockClear},
 	nemesis.ArmCrashPoint:  {nemesis.DisarmCrashPoint},
 	nemesis.DiskLostFsync:  {nemesis.DiskHeal},
 	nemesis.DiskTornTail:   {nemesis.DiskHeal},

@@ -264,6 +264,8 @@ func TestHTMLHasEveryLaneAndTheViolation(t *testing.T) {
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "halt") }))
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "clock") }))
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "disk") }))
+	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "clock") && hasClass(e, "skew2") }),
+		"server 2's clock runs 500ms ahead after its jump")
 	// Every drawn thing explains itself on hover.
 	for _, e := range doc.find(func(e *element) bool { return e.attrs["data-t0"] != "" && e.attrs["id"] != "axis" }) {
 		if e.name == "g" && len(e.kids) > 0 && e.kids[0].name == "line" {

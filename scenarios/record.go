@@ -62,9 +62,18 @@ type PartitionChange struct {
 type Timeline struct {
 	Servers    []int
 	Clients    []int
+	Clocks     []ClockStart // each node's clock when it was added, by node id
 	Changes    []NodeChange // ordered by time, then as recorded
 	Partitions []PartitionChange
 	End        int64
+}
+
+// ClockStart is a node's clock as the world set it up: an offset from true time and
+// a drift, before any fault.
+type ClockStart struct {
+	Node     int
+	Offset   int64 // ns
+	DriftPPM int64
 }
 
 // rolePrefix starts a trace line a host writes when its server changes role:
@@ -189,6 +198,15 @@ func (tl *Timeline) read(line string) error {
 	change := NodeChange{Time: t, Node: node, Kind: ChangeKind(kind)}
 	switch kind {
 	case "add":
+		offset, err := num("offset")
+		if err != nil {
+			return err
+		}
+		drift, err := num("drift")
+		if err != nil {
+			return err
+		}
+		tl.Clocks = append(tl.Clocks, ClockStart{Node: node, Offset: offset, DriftPPM: drift})
 		if get("kind") == "server" {
 			tl.Servers = append(tl.Servers, node)
 		} else {

@@ -38,6 +38,7 @@ func TestTimelineReadsTheTrace(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, tl.Servers)
 	require.Equal(t, []int{3}, tl.Clients)
+	require.Equal(t, []ClockStart{{Node: 1, Offset: 5, DriftPPM: 1}, {Node: 2, Offset: -5, DriftPPM: 2}, {Node: 3}}, tl.Clocks)
 	require.Equal(t, int64(100), tl.End)
 	require.Equal(t, []NodeChange{
 		{Time: 0, Node: 1, Kind: ChangeBoot},
@@ -71,6 +72,8 @@ func TestTimelineRejectsWhatItCannotRead(t *testing.T) {
 		"10 log n=1 text=\"role \"\n",
 		"10 partition g=1 x=2\n",
 		"10 partition-oneway from=1\n",
+		"0 add n=1 kind=server offset=x drift=0\n",
+		"0 add n=1 kind=server offset=0\n",
 	} {
 		_, err := Result{Trace: bad}.Timeline()
 		require.ErrorIs(t, err, ErrTrace, "%q", bad)
