@@ -250,7 +250,7 @@ func (s *shell) ls(o *options) error {
 	conn, _, _ := s.live()
 	watch := o.has('w')
 	if o.has('R') {
-		return s.lsRecursive(conn, path, watch)
+		return s.walk(conn, path, watch, func(p string) { fmt.Fprintln(s.stdout, p) })
 	}
 	var children []string
 	var st *zk.Stat
@@ -273,10 +273,12 @@ func (s *shell) ls(o *options) error {
 	return nil
 }
 
-// lsRecursive prints the subtree depth first, pre-order, children sorted.
-func (s *shell) lsRecursive(conn *zk.Conn, root string, watch bool) error {
-	var visit func(path string) error
-	visit = func(path string) error {
+// walk visits root and every znode below it depth first, pre-order, children
+// sorted, as ZKUtil.visitSubTreeDFS does (watch sets a child watch on each).
+// A child deleted meanwhile is skipped.
+func (s *shell) walk(conn *zk.Conn, root string, watch bool, visit func(path string)) error {
+	var step func(path string) error
+	step = func(path string) error {
 		var children []string
 		var err error
 		if watch {
@@ -290,16 +292,16 @@ func (s *shell) lsRecursive(conn *zk.Conn, root string, watch bool) error {
 		if watch {
 			s.watched(path, watchChild)
 		}
-		fmt.Fprintln(s.stdout, path)
+		visit(path)
 		sort.Strings(children)
 		for _, c := range children {
-			if err := visit(joinPath(path, c)); err != nil && err != zk.ErrNoNode {
+			if err := step(joinPath(path, c)); err != nil && err != zk.ErrNoNode {
 				return err
 			}
 		}
 		return nil
 	}
-	return keeperErr(visit(root), root)
+	return keeperErr(step(root), root)
 }
 
 func (s *shell) create(o *options) error {
@@ -377,19 +379,9 @@ func (s *shell) get(o *options) error {
 	if err != nil {
 		return err
 	}
-	conn, _, _ := s.live()
-	var data []byte
-	var st *zk.Stat
-	if o.has('w') {
-		data, st, _, err = conn.GetW(path)
-	} else {
-		data, st, err = conn.Get(path)
-	}
+	data, st, err := s.readData(path, o.has('w'))
 	if err != nil {
-		return keeperErr(err, path)
-	}
-	if o.has('w') {
-		s.watched(path, watchData)
+		return err
 	}
 	if data == nil {
 		fmt.Fprintln(s.stdout, "null")
@@ -400,6 +392,26 @@ func (s *shell) get(o *options) error {
 		writeStat(s.stdout, st, s.loc)
 	}
 	return nil
+}
+
+// readData is getData, with a data watch if watch.
+func (s *shell) readData(path string, watch bool) ([]byte, *zk.Stat, error) {
+	conn, _, _ := s.live()
+	var data []byte
+	var st *zk.Stat
+	var err error
+	if watch {
+		data, st, _, err = conn.GetW(path)
+	} else {
+		data, st, err = conn.Get(path)
+	}
+	if err != nil {
+		return nil, nil, keeperErr(err, path)
+	}
+	if watch {
+		s.watched(path, watchData)
+	}
+	return data, st, nil
 }
 
 func (s *shell) set(o *options) error {
@@ -570,24 +582,11 @@ func (s *shell) setACL(o *options) error {
 	acl := parseACL(o.args[2], s.stderr)
 	conn, _, _ := s.live()
 	if o.has('R') {
-		var visit func(p string) error
-		visit = func(p string) error {
-			children, _, err := conn.Children(p)
-			if err != nil {
-				return err
-			}
+		return s.walk(conn, path, false, func(p string) {
 			if _, err := conn.SetACL(p, acl, version); err != nil {
 				fmt.Fprintln(s.stdout, keeperErr(err, p).Error())
 			}
-			sort.Strings(children)
-			for _, c := range children {
-				if err := visit(joinPath(p, c)); err != nil && err != zk.ErrNoNode {
-					return err
-				}
-			}
-			return nil
-		}
-		return keeperErr(visit(path), path)
+		})
 	}
 	st, err := conn.SetACL(path, acl, version)
 	if err != nil {
@@ -613,20 +612,9 @@ func (s *shell) config(o *options) error {
 		return &cliError{msg: "config -c: " + errNotSupported.Error()}
 	}
 	const path = "/zookeeper/config"
-	conn, _, _ := s.live()
-	var data []byte
-	var st *zk.Stat
-	var err error
-	if o.has('w') {
-		data, st, _, err = conn.GetW(path)
-	} else {
-		data, st, err = conn.Get(path)
-	}
+	data, st, err := s.readData(path, o.has('w'))
 	if err != nil {
-		return keeperErr(err, path)
-	}
-	if o.has('w') {
-		s.watched(path, watchData)
+		return err
 	}
 	fmt.Fprintln(s.stdout, string(data))
 	if o.has('s') {

@@ -109,73 +109,45 @@ func keeperMessage(code wire.ErrCode, path string) string {
 	return msg
 }
 
-// codeMessage is KeeperException.getCodeMessage.
+// codeMessages are KeeperException.getCodeMessage's texts.
+var codeMessages = map[wire.ErrCode]string{
+	wire.ErrOK:                           "ok",
+	wire.ErrSystemError:                  "SystemError",
+	wire.ErrRuntimeInconsistency:         "RuntimeInconsistency",
+	wire.ErrDataInconsistency:            "DataInconsistency",
+	wire.ErrConnectionLoss:               "ConnectionLoss",
+	wire.ErrMarshallingError:             "MarshallingError",
+	wire.ErrUnimplemented:                "Unimplemented",
+	wire.ErrOperationTimeout:             "OperationTimeout",
+	wire.ErrBadArguments:                 "BadArguments",
+	wire.ErrUnknownSession:               "Unknown session",
+	wire.ErrNewConfigNoQuorum:            "NewConfigNoQuorum",
+	wire.ErrReconfigInProgress:           "ReconfigInProgress",
+	wire.ErrAPIError:                     "APIError",
+	wire.ErrNoNode:                       "NoNode",
+	wire.ErrNoAuth:                       "NoAuth",
+	wire.ErrBadVersion:                   "BadVersion",
+	wire.ErrNoChildrenForEphemerals:      "NoChildrenForEphemerals",
+	wire.ErrNodeExists:                   "NodeExists",
+	wire.ErrNotEmpty:                     "Directory not empty",
+	wire.ErrSessionExpired:               "Session expired",
+	wire.ErrInvalidCallback:              "Invalid callback",
+	wire.ErrInvalidACL:                   "InvalidACL",
+	wire.ErrAuthFailed:                   "AuthFailed",
+	wire.ErrSessionMoved:                 "Session moved",
+	wire.ErrNotReadOnly:                  "Not a read-only call",
+	wire.ErrEphemeralOnLocalSession:      "Ephemeral node on local session",
+	wire.ErrNoWatcher:                    "No such watcher",
+	wire.ErrRequestTimeout:               "Request timeout",
+	wire.ErrReconfigDisabled:             "Reconfig is disabled",
+	wire.ErrSessionClosedRequireSASLAuth: "Session closed because client failed to authenticate",
+	wire.ErrQuotaExceeded:                "Quota has exceeded",
+	wire.ErrThrottledOp:                  "Op throttled due to high load",
+}
+
 func codeMessage(code wire.ErrCode) string {
-	switch code {
-	case wire.ErrOK:
-		return "ok"
-	case wire.ErrSystemError:
-		return "SystemError"
-	case wire.ErrRuntimeInconsistency:
-		return "RuntimeInconsistency"
-	case wire.ErrDataInconsistency:
-		return "DataInconsistency"
-	case wire.ErrConnectionLoss:
-		return "ConnectionLoss"
-	case wire.ErrMarshallingError:
-		return "MarshallingError"
-	case wire.ErrUnimplemented:
-		return "Unimplemented"
-	case wire.ErrOperationTimeout:
-		return "OperationTimeout"
-	case wire.ErrBadArguments:
-		return "BadArguments"
-	case wire.ErrUnknownSession:
-		return "Unknown session"
-	case wire.ErrNewConfigNoQuorum:
-		return "NewConfigNoQuorum"
-	case wire.ErrReconfigInProgress:
-		return "ReconfigInProgress"
-	case wire.ErrAPIError:
-		return "APIError"
-	case wire.ErrNoNode:
-		return "NoNode"
-	case wire.ErrNoAuth:
-		return "NoAuth"
-	case wire.ErrBadVersion:
-		return "BadVersion"
-	case wire.ErrNoChildrenForEphemerals:
-		return "NoChildrenForEphemerals"
-	case wire.ErrNodeExists:
-		return "NodeExists"
-	case wire.ErrNotEmpty:
-		return "Directory not empty"
-	case wire.ErrSessionExpired:
-		return "Session expired"
-	case wire.ErrInvalidCallback:
-		return "Invalid callback"
-	case wire.ErrInvalidACL:
-		return "InvalidACL"
-	case wire.ErrAuthFailed:
-		return "AuthFailed"
-	case wire.ErrSessionMoved:
-		return "Session moved"
-	case wire.ErrNotReadOnly:
-		return "Not a read-only call"
-	case wire.ErrEphemeralOnLocalSession:
-		return "Ephemeral node on local session"
-	case wire.ErrNoWatcher:
-		return "No such watcher"
-	case wire.ErrRequestTimeout:
-		return "Request timeout"
-	case wire.ErrReconfigDisabled:
-		return "Reconfig is disabled"
-	case wire.ErrSessionClosedRequireSASLAuth:
-		return "Session closed because client failed to authenticate"
-	case wire.ErrQuotaExceeded:
-		return "Quota has exceeded"
-	case wire.ErrThrottledOp:
-		return "Op throttled due to high load"
+	if m, ok := codeMessages[code]; ok {
+		return m
 	}
 	return fmt.Sprintf("Unknown error %d", int32(code))
 }
