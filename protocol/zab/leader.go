@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 // handlerStage is how far the leader has taken one learner (LearnerHandler).
@@ -199,7 +201,9 @@ func (n *Node) maybeDecideEpoch() {
 	}
 	ld.epochKnown = true
 	n.epoch = ld.maxAccepted + 1
-	n.setHard(HardState{AcceptedEpoch: n.epoch, CurrentEpoch: n.hard.CurrentEpoch})
+	if !n.bug(bugs.ZK1291) {
+		n.setHard(HardState{AcceptedEpoch: n.epoch, CurrentEpoch: n.hard.CurrentEpoch})
+	}
 	ld.deadline = n.now + n.ticks(n.cfg.InitLimit)
 	n.setStatus("")
 	for _, h := range n.sortedHandlers() {
@@ -279,6 +283,12 @@ func (n *Node) syncBoundary() int64 {
 func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 	boundary := n.syncBoundary()
 	mode, from := decideSync(&n.log, boundary, peer)
+	switch {
+	case n.bug(bugs.ZK1154) && peer >= n.log.base && peer < boundary && !n.log.has(peer):
+		mode, from = SyncDiff, peer
+	case n.bug(bugs.ZK2832) && peer > boundary:
+		mode, from = SyncDiff, boundary
+	}
 	switch mode {
 	case SyncDiff:
 		n.send(h.id, Packet{Type: TypeDiff, Zxid: boundary}, true)
@@ -399,15 +409,18 @@ func (n *Node) Propose(txn []byte) (int64, error) {
 	if !n.ld.established {
 		return 0, ErrNotReady
 	}
-	counter := int64(1)
-	if last := n.log.last(); EpochOf(last) == n.epoch {
-		counter = CounterOf(last) + 1
+	epoch, counter := n.epoch, int64(1)
+	if last := n.log.last(); EpochOf(last) == n.epoch || n.bug(bugs.ZK1277) && EpochOf(last) > n.epoch {
+		epoch, counter = EpochOf(last), CounterOf(last)+1
 	}
 	if counter >= n.maxCounter() {
-		n.becomeLooking("zxid counter exhausted in epoch " + strconv.FormatInt(n.epoch, 10))
-		return 0, ErrEpochExhausted
+		if !n.bug(bugs.ZK1277) {
+			n.becomeLooking("zxid counter exhausted in epoch " + strconv.FormatInt(n.epoch, 10))
+			return 0, ErrEpochExhausted
+		}
+		epoch, counter = epoch+1, 1
 	}
-	z := MakeZxid(n.epoch, counter)
+	z := MakeZxid(epoch, counter)
 	n.appendEntry(Entry{Zxid: z, Txn: txn})
 	n.ld.acks[z] = map[int64]bool{}
 	for _, h := range n.sortedHandlers() {
@@ -436,7 +449,7 @@ func (n *Node) tryCommit() {
 			ids = append(ids, n.cfg.ID)
 		}
 		n.ld.scratch = ids
-		if !n.cfg.Quorum.ContainsQuorum(ids) {
+		if ok := n.cfg.Quorum.ContainsQuorum(ids); !ok && !(n.bug(bugs.BrokenCommitWithoutQuorum) && n.stable >= e.Zxid) {
 			break
 		}
 		delete(ld.acks, e.Zxid)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"slices"
 	"strconv"
+
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 type learnerState struct {
@@ -26,6 +28,12 @@ type learnerState struct {
 	syncTrunc   bool
 	syncTruncTo int64
 	syncEntries []Entry
+
+	// Catalogued faults (package bugs) only.
+	deferSync    bool  // the buffered sync waits past NEWLEADER (ZOOKEEPER-3104, -3911, -4643)
+	ackOnAdvance bool  // the NEWLEADER ACK waits for the deferred sync (ZOOKEEPER-4643)
+	holeFrom     int64 // log entries after this, synced by DIFF (ZOOKEEPER-4925)
+	holeTo       int64
 }
 
 // Follow starts following leader after an election.
@@ -114,9 +122,12 @@ func (n *Node) stepLearner(p Packet) error {
 		// The buffered sync goes to the log now, ahead of the epoch file in the
 		// same Ready; the ACK waits for both.
 		lr.ackedLeader = true
+		lr.deadline = n.now + n.ticks(n.cfg.InitLimit)
+		if n.buggyNewLeader(p) {
+			return nil
+		}
 		n.persistSync()
 		n.setHard(HardState{AcceptedEpoch: n.hard.AcceptedEpoch, CurrentEpoch: n.epoch})
-		lr.deadline = n.now + n.ticks(n.cfg.InitLimit)
 		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, true)
 		return nil
 	case TypeUpToDate:
@@ -126,6 +137,7 @@ func (n *Node) stepLearner(p Packet) error {
 		lr.upToDate = true
 		n.phase = PhaseBroadcast
 		n.committed = max(n.committed, lr.syncCommitTo)
+		n.buggyUpToDate()
 		n.setStatus("")
 		n.send(n.leader, Packet{Type: TypeAck, Zxid: MakeZxid(n.epoch, 0)}, true)
 		for _, z := range lr.unacked {
@@ -184,12 +196,17 @@ func (n *Node) learnerOnSyncMode(p Packet) error {
 	switch p.Type {
 	case TypeDiff:
 		lr.syncCommitTo = n.log.last()
+		lr.holeFrom = n.log.last()
 	case TypeTrunc:
 		if p.Zxid < n.applying || p.Zxid < n.log.base {
 			return n.drop(ErrTruncateApplied, "TRUNC to "+hexZxid(p.Zxid)+" below applied "+hexZxid(n.applying))
 		}
-		n.log.truncate(p.Zxid)
-		lr.syncTrunc, lr.syncTruncTo = true, p.Zxid
+		cut := p.Zxid
+		if n.bug(bugs.ZK1156) {
+			cut = max(MakeZxid(EpochOf(p.Zxid), 0), n.applying, n.log.base)
+		}
+		n.log.truncate(cut)
+		lr.syncTrunc, lr.syncTruncTo = true, cut
 		lr.syncCommitTo = p.Zxid
 	case TypeSnap:
 		n.log.reset(p.Zxid)
@@ -220,7 +237,7 @@ func (n *Node) persistSync() {
 // abandonSync restores the in-memory log to what is durable when a sync ends before
 // NEWLEADER.
 func (n *Node) abandonSync() {
-	if n.lr != nil && n.lr.durable != nil {
+	if n.lr != nil && n.lr.durable != nil && !n.bug(bugs.ZK2845) {
 		n.log = *n.lr.durable
 	}
 }
@@ -245,7 +262,7 @@ func (n *Node) learnerOnProposal(p Packet) error {
 		return n.drop(ErrUnexpected, p.Type.String()+" "+hexZxid(p.Zxid)+" after "+hexZxid(last))
 	}
 	e := Entry{Zxid: p.Zxid, Txn: p.Data}
-	if lr.ackedLeader {
+	if lr.ackedLeader && !lr.deferSync {
 		n.appendEntry(e)
 	} else {
 		n.log.append(e)
@@ -259,6 +276,8 @@ func (n *Node) learnerOnProposal(p Packet) error {
 	switch {
 	case lr.observer:
 	case lr.upToDate:
+		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, !n.bug(bugs.BrokenAckBeforeFsync))
+	case EpochOf(p.Zxid) == n.epoch && n.bug(bugs.ZK4685):
 		n.send(n.leader, Packet{Type: TypeAck, Zxid: p.Zxid}, true)
 	case EpochOf(p.Zxid) == n.epoch:
 		lr.unacked = append(lr.unacked, p.Zxid)

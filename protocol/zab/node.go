@@ -248,6 +248,9 @@ func (n *Node) Advance() {
 	n.applied = max(n.applied, n.readyApplied)
 	n.log.trim(min(n.applied, n.committed), n.cfg.CommitLogCount)
 	n.durableSeq = max(n.durableSeq, n.readyHardSeq)
+	if n.lr != nil && !n.cfg.Bugs.Empty() {
+		n.buggyAdvance()
+	}
 	if n.ld != nil {
 		n.leaderAdvanced()
 	}

@@ -3,6 +3,8 @@ package zab
 import (
 	"errors"
 
+	"github.com/zksim/zksim/protocol/bugs"
+
 	"github.com/zksim/zksim/protocol/election"
 )
 
@@ -163,6 +165,9 @@ type Config struct {
 	CommitLogCount int
 	// StateMachine supplies snapshots and session reports; nil disables SNAP syncs.
 	StateMachine StateMachine
+	// Bugs reintroduces catalogued protocol faults (package bugs) for testing the
+	// harness. The zero value is the correct protocol.
+	Bugs bugs.Set
 }
 
 // Errors.
