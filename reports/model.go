@@ -194,9 +194,27 @@ func (v *view) judge(res scenarios.Result) (ops, watch, session map[int][]string
 				node[ref] = append(node[ref], f.id)
 			}
 		}
+		if f.first < 0 && (r.Property == checker.PropLivenessLeader || r.Property == checker.PropLivenessProgress) {
+			// Liveness has no single piece of evidence: it failed over the window that
+			// opened when the faults stopped.
+			if at, ok := livenessStart(res.Applied); ok {
+				f.first, f.last = at, v.end
+				f.evidence = append(f.evidence, fmt.Sprintf("the liveness phase from %s to the end at %s", ts(at), ts(v.end)))
+			}
+		}
 		v.findings = append(v.findings, f)
 	}
 	return ops, watch, session, node
+}
+
+// livenessStart is when the schedule's liveness phase began.
+func livenessStart(applied []nemesis.Applied) (int64, bool) {
+	for _, a := range applied {
+		if a.Fault.Kind == nemesis.Liveness {
+			return int64(a.At), true
+		}
+	}
+	return 0, false
 }
 
 func nodeEvent(logs []checker.NodeLog, ref checker.NodeEventRef) (checker.NodeEvent, bool) {

@@ -108,6 +108,7 @@ func sampleRun() Run {
 		{Property: checker.PropWatchOnce, Verdict: checker.Pass},
 		{Property: checker.PropEphemeral, Verdict: checker.Skipped},
 		{Property: checker.PropLivenessLeader, Verdict: checker.Inconclusive, Summary: "the run ended | too early"},
+		{Property: checker.PropLivenessProgress, Verdict: checker.Fail, Summary: "client 1 made no progress"},
 	}, Visualization: "/tmp/somewhere/linearizability.html"}
 	return Run{
 		Scenario: scenarios.Scenario{Name: "golden", Voters: 3, Clients: 2, TickTime: scenarios.Duration(200 * time.Millisecond),
@@ -232,6 +233,9 @@ func TestHTMLHasEveryLaneAndTheViolation(t *testing.T) {
 	require.NotNil(t, v0, "violation marker")
 	require.Equal(t, "500000000", v0.attrs["data-t0"], "at the first evidence: op 1's invoke")
 	require.NotNil(t, doc.byID("violation-v1"))
+	v2 := doc.byID("violation-v2")
+	require.NotNil(t, v2, "a liveness failure is marked where the liveness phase began")
+	require.Equal(t, "4000000000", v2.attrs["data-t0"])
 	require.Equal(t, "linearizability.html", doc.byID("porcupine").attrs["href"])
 	require.Equal(t, "zksim run --scenario golden --seed 7", doc.byID("reproduce").text)
 
