@@ -43,13 +43,32 @@ func RenderMarkdown(w io.Writer, run Run) error {
 	if len(v.problems) > 0 {
 		b.WriteString("\n")
 	}
-	b.WriteString("| property | verdict | summary |\n|---|---|---|\n")
+	// Properties that held go on one line; the table keeps what needs reading.
+	var held, skipped []string
+	var rest []finding
 	for _, f := range v.findings {
+		switch f.result.Verdict {
+		case checker.Pass:
+			held = append(held, string(f.result.Property))
+		case checker.Skipped:
+			skipped = append(skipped, string(f.result.Property))
+		default:
+			rest = append(rest, f)
+		}
+	}
+	fmt.Fprintf(&b, "Held (%d): %s\n", len(held), strings.Join(held, ", "))
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, "\nSkipped (%d): %s\n", len(skipped), strings.Join(skipped, ", "))
+	}
+	if len(rest) > 0 {
+		b.WriteString("\n| | property | verdict | summary |\n|---|---|---|---|\n")
+	}
+	for _, f := range rest {
 		verdict := f.result.Verdict.String()
 		if f.result.Verdict == checker.Fail {
 			verdict = "**FAIL**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", f.result.Property, verdict, mdCell(f.result.Summary))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.id, f.result.Property, verdict, mdCell(f.result.Summary))
 	}
 	for _, f := range v.failures() {
 		fmt.Fprintf(&b, "\n### %s: %s\n\n", f.id, f.result.Property)
