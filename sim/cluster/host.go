@@ -106,17 +106,20 @@ type Host struct {
 
 // persisted is what a Ready left to do once its writes are durable.
 type persisted struct {
-	gate  sim.SyncID
-	recs  []int64
-	after []protocol.PeerMessage
-	hard  *protocol.HardState
+	gate   sim.SyncID
+	recs   []int64
+	hashes []uint64
+	after  []protocol.PeerMessage
+	hard   *protocol.HardState
 }
 
 // peerLink is a connection to another member; messages wait in queue until it is up.
+// unanswered is when the first message sent since last hearing from that member left.
 type peerLink struct {
-	conn  sim.ConnID
-	up    bool
-	queue [][]byte
+	conn       sim.ConnID
+	up         bool
+	queue      [][]byte
+	unanswered time.Duration
 }
 
 var _ sim.Process = (*Host)(nil)
@@ -345,6 +348,7 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 		}
 		for _, r := range rd.Records {
 			st.recs = append(st.recs, r.Zxid)
+			st.hashes = append(st.hashes, TxnHash(r.Payload))
 		}
 		point := CrashAfterAppend
 		if h.learner() {
@@ -392,6 +396,11 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 // finish completes a Ready whose writes are durable: the messages that waited for
 // them go out, then Advance.
 func (h *Host) finish(st persisted) {
+	if h.cfg.Record != nil {
+		for i, z := range st.recs {
+			h.cfg.Record.logged(z, st.hashes[i])
+		}
+	}
 	if st.hard != nil {
 		h.epochs = *st.hard
 		if h.cfg.Record != nil {
@@ -478,11 +487,6 @@ func (h *Host) appendRecords(recs []storage.Record) error {
 	if err := disk.Append(h.curLog, buf); err != nil {
 		return fmt.Errorf("append to %s: %w", h.curLog, err)
 	}
-	if h.cfg.Record != nil {
-		for _, r := range recs {
-			h.cfg.Record.logged(r.Zxid, r.Payload)
-		}
-	}
 	return nil
 }
 
@@ -567,11 +571,47 @@ func (h *Host) sendPeer(m protocol.PeerMessage) {
 		l = &peerLink{conn: c}
 		h.links[m.To] = l
 	}
+	if l.unanswered == 0 {
+		l.unanswered = max(h.env.Monotonic(), 1)
+	}
 	if !l.up {
 		l.queue = append(l.queue, msg)
 		return
 	}
 	_ = h.env.Send(l.conn, msg)
+}
+
+// peerTimeout is how long a member may leave this server's messages unanswered before
+// the connection to it is presumed dead: syncLimit ticks, as a learner waits for its
+// leader. A connection cut silently (a partition that blackholed it) stays dead after
+// the partition heals, as a TCP connection whose peer vanished does; only a timeout
+// notices, and a new connection replaces it.
+func (h *Host) peerTimeout() time.Duration {
+	limit := h.cfg.Peer.SyncLimit
+	if limit <= 0 {
+		limit = 5
+	}
+	tt := h.cfg.Peer.TickTime
+	if tt <= 0 {
+		tt = 3000
+	}
+	return time.Duration(limit) * time.Duration(tt) * time.Millisecond
+}
+
+// checkPeers drops the connections whose member has not answered within peerTimeout.
+func (h *Host) checkPeers() {
+	now := h.env.Monotonic()
+	var dead []int64
+	for id, l := range h.links {
+		if l.unanswered != 0 && now-l.unanswered > h.peerTimeout() {
+			dead = append(dead, id)
+		}
+	}
+	slices.Sort(dead)
+	for _, id := range dead {
+		h.env.Trace(fmt.Sprintf("member %d silent for %v: reconnecting", id, h.peerTimeout()))
+		h.peerLost(id)
+	}
 }
 
 // peerLost tells the Peer its connections with member id are gone.
@@ -656,6 +696,9 @@ func (h *Host) OnMessage(c sim.ConnID, msg []byte) {
 		return
 	}
 	if from, ok := h.inbound[c]; ok {
+		if l := h.links[from]; l != nil {
+			l.unanswered = 0
+		}
 		if len(msg) > 0 {
 			h.peer.StepPeer(from, protocol.Channel(msg[0]), msg[1:])
 			h.drive()
@@ -714,6 +757,9 @@ func (h *Host) OnTimer(id sim.TimerID) {
 		return
 	}
 	h.tick = h.env.SetTimer(h.cfg.TickInterval)
+	if h.ensemble() {
+		h.checkPeers()
+	}
 	h.peer.Tick(h.nowMs())
 	h.drive()
 }

@@ -35,8 +35,10 @@ func (r *NodeRecord) add(ev checker.NodeEvent) {
 	r.events = append(r.events, ev)
 }
 
-func (r *NodeRecord) logged(zxid int64, payload []byte) {
-	r.add(checker.NodeEvent{Kind: checker.NodeLogged, Zxid: zxid, Digest: TxnHash(payload)})
+// logged records a transaction once it is durable in the log: what a crash cannot
+// take back.
+func (r *NodeRecord) logged(zxid int64, hash uint64) {
+	r.add(checker.NodeEvent{Kind: checker.NodeLogged, Zxid: zxid, Digest: hash})
 	r.lastLogged = zxid
 }
 
