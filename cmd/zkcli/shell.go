@@ -124,6 +124,11 @@ func (s *shell) watchSession(conn *zk.Conn, t *tap, events <-chan zk.Event, conn
 		switch ev.State {
 		case zk.StateHasSession:
 			resumed := s.session != 0 && s.session == conn.SessionID()
+			if !resumed {
+				// go-zk opens a new session after an expiry; the old one's
+				// watches are gone with it.
+				s.watches = watchTable{}
+			}
 			s.session = conn.SessionID()
 			s.state = stateConnected
 			keeperState = "SyncConnected"
