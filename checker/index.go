@@ -223,6 +223,11 @@ func (ix *index) addSessionCloses() {
 			}
 			done[p] = true
 			pl := ix.paths[p]
+			if len(pl.unknown) > 0 {
+				// An unknown write may have replaced the incarnation: the known
+				// changes no longer say what the close deleted.
+				continue
+			}
 			at := sort.Search(len(pl.changes), func(k int) bool { return pl.changes[k].zxid >= s.endZxid })
 			// The incarnation alive just before the close.
 			owner := int64(0)

@@ -59,8 +59,11 @@ type linOp struct {
 	part    *partition
 	subs    []linSub
 	unknown bool
-	read    bool  // a read after sync, judged only in strict mode
-	closeOf int64 // session whose end deletes the node, for synthetic closes
+	// optional marks an unknown operation bounded by a later reply to the same session:
+	// it took effect before that reply or never.
+	optional bool
+	read     bool  // a read after sync, judged only in strict mode
+	closeOf  int64 // session whose end deletes the node, for synthetic closes
 	// sessionID owns the ephemerals the operation creates.
 	sessionID int64
 	paths     []string // per sub-operation, the path it touches ("" for none)
@@ -158,22 +161,16 @@ func (op *linOp) step(st linState) []linState {
 	if op.read {
 		return op.stepRead(st)
 	}
+
+	if op.unknown {
+		res := op.applyUnknown(st)
+		if op.optional {
+			res = appendUnique(res, st)
+		}
+		return res
+	}
 	session := op.sessionID
 	next := append(linState(nil), st...)
-	if op.unknown {
-		external := false
-		for k := range op.subs {
-			err, ext := execSub(next, &op.subs[k], session)
-			external = external || ext
-			if err != ErrOK {
-				return []linState{st}
-			}
-		}
-		if external {
-			return []linState{next, st}
-		}
-		return []linState{next}
-	}
 	// A reply: find the sub-operation the server says failed, if any.
 	failAt, failErr := -1, ErrOK
 	for k := range op.subs {
@@ -202,6 +199,34 @@ func (op *linOp) step(st linState) []linState {
 		}
 	}
 	return []linState{next}
+}
+
+// applyUnknown returns the states an unknown operation may leave: applied if it would
+// succeed, and also unchanged when a failure outside the partition was possible. (Not
+// having happened at all is expressed by its late return, or by optional.)
+func (op *linOp) applyUnknown(st linState) []linState {
+	next := append(linState(nil), st...)
+	external := false
+	for k := range op.subs {
+		err, ext := execSub(next, &op.subs[k], op.sessionID)
+		external = external || ext
+		if err != ErrOK {
+			return []linState{st}
+		}
+	}
+	if external {
+		return []linState{next, st}
+	}
+	return []linState{next}
+}
+
+func appendUnique(states []linState, s linState) []linState {
+	for _, x := range states {
+		if equalStates(x, s) {
+			return states
+		}
+	}
+	return append(states, s)
 }
 
 // stepOutputOK checks the Stat a successful write reply carries against the model.
@@ -404,6 +429,7 @@ func buildPartitions(h *History, strict bool) []*partition {
 		}
 	}
 	newZxidOrder(h).tighten(h, ops)
+	boundBySession(h, ops)
 	// Which paths may have children: a delete of such a path may fail with NOTEMPTY.
 	parents := make(map[string]bool)
 	for _, lo := range ops {
@@ -492,7 +518,7 @@ func buildPartitions(h *History, strict bool) []*partition {
 				case OpDelete:
 					s.external = parents[p]
 				}
-				if lo.unknown && s.external {
+				if lo.unknown && (s.external || lo.optional) {
 					part.ambiguous = true
 				}
 			}
@@ -694,6 +720,35 @@ func (o *zxidOrder) tighten(h *History, ops []*linOp) {
 	}
 }
 
+// boundBySession uses per-session FIFO order: ZooKeeper applies a session's requests in
+// the order it sent them, and a request still in flight on an abandoned connection is
+// either applied before the session's next request or refused (SESSIONMOVED). So an
+// unknown operation followed by an OK reply to the same session took effect before that
+// reply, or never.
+func boundBySession(h *History, ops []*linOp) {
+	bySession := make(map[int64][]int)
+	for i := range h.Ops {
+		if h.Ops[i].Outcome == OutcomeOK {
+			bySession[h.Ops[i].Session] = append(bySession[h.Ops[i].Session], i)
+		}
+	}
+	for _, list := range bySession {
+		sort.SliceStable(list, func(a, b int) bool { return h.Ops[list[a]].Invoke < h.Ops[list[b]].Invoke })
+	}
+	for _, lo := range ops {
+		if !lo.unknown || lo.idx < 0 {
+			continue
+		}
+		op := &h.Ops[lo.idx]
+		list := bySession[op.Session]
+		k := sort.Search(len(list), func(j int) bool { return h.Ops[list[j]].Invoke >= op.Return })
+		if k < len(list) {
+			lo.ret = max(lo.call, h.Ops[list[k]].Return)
+			lo.optional = true
+		}
+	}
+}
+
 // syncReads maps each getData/exists that directly follows an OK sync on the same client
 // connection and server to that sync's index: together they form a linearizable read.
 func syncReads(h *History) map[int]int {
@@ -804,7 +859,7 @@ func checkLinearizable(h *History, logs []NodeLog, opts Options) ([]Result, stri
 				break
 			}
 			ops := part.porcupineOps(withReads)
-			res, info := porcupine.CheckOperationsVerbose(model, ops, opts.LinearizabilityTimeout)
+			res := porcupine.CheckOperationsTimeout(model, ops, opts.LinearizabilityTimeout)
 			if res == porcupine.Ok {
 				continue
 			}
@@ -817,6 +872,7 @@ func checkLinearizable(h *History, logs []NodeLog, opts Options) ([]Result, stri
 					Summary: fmt.Sprintf("the check of %d operations on %s timed out after %v", len(ops), strings.Join(part.paths, ", "), opts.LinearizabilityTimeout)})
 				break
 			}
+			_, info := porcupine.CheckOperationsVerbose(model, ops, opts.LinearizabilityTimeout)
 			r := explainIllegal(h, ops, info, part, prop)
 			if withReads {
 				r.Verdict = syncReadVerdict(h, logs, r, ops)
