@@ -129,7 +129,7 @@ func init() {
 			doc: []string{"close the session (the prompt then shows CLOSED; connect opens a new one)"},
 			run: func(s *shell, _ *options) error { s.disconnect(); return nil }},
 		{name: "config", usage: "[-c] [-w] [-s]", flags: "cws", minArgs: 1, needsSession: true,
-			doc: []string{"print the ensemble configuration (/zookeeper/config)", "-c only the client connection string", "-w watch the configuration", "-s also print its Stat"},
+			doc: []string{"print the ensemble configuration (/zookeeper/config)", "-c only the client connection string: the config version, then host:port of each server", "-w watch the configuration", "-s also print its Stat"},
 			run: (*shell).config},
 		{name: "connect", usage: "host:port", minArgs: 1,
 			doc: []string{"close the session and connect to host:port[,host:port…] (the current servers if none is given)"},
@@ -608,15 +608,19 @@ func (s *shell) addAuth(o *options) error {
 }
 
 func (s *shell) config(o *options) error {
-	if o.has('c') {
-		return &cliError{msg: "config -c: " + errNotSupported.Error()}
-	}
 	const path = "/zookeeper/config"
 	data, st, err := s.readData(path, o.has('w'))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(s.stdout, string(data))
+	text := "null"
+	if data != nil {
+		text = string(data)
+	}
+	if o.has('c') {
+		text = clientConfig(text)
+	}
+	fmt.Fprintln(s.stdout, text)
 	if o.has('s') {
 		writeStat(s.stdout, st, s.loc)
 	}
@@ -796,4 +800,48 @@ func (s *shell) connectCmd(o *options) error {
 		host = o.args[1]
 	}
 	return s.connect(host)
+}
+
+// clientConfig is ConfigUtils.getClientConfigStr: the config version, a space,
+// then each server's client address, "host:port" joined by commas (servers in
+// id order; a server line without a client port adds an empty entry).
+func clientConfig(data string) string {
+	type member struct {
+		id     int
+		client string
+	}
+	var version string
+	var members []member
+	for _, line := range strings.Split(data, "\n") {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || strings.HasPrefix(key, "#") {
+			continue
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if key == "version" {
+			version = value
+		}
+		idText, isServer := strings.CutPrefix(key, "server.")
+		if !isServer {
+			continue
+		}
+		id, err := strconv.Atoi(idText)
+		if err != nil {
+			continue
+		}
+		m := member{id: id}
+		if _, client, ok := strings.Cut(value, ";"); ok {
+			if !strings.Contains(client, ":") {
+				client = "0.0.0.0:" + client
+			}
+			m.client = client
+		}
+		members = append(members, m)
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].id < members[j].id })
+	addrs := make([]string, len(members))
+	for i, m := range members {
+		addrs[i] = m.client
+	}
+	return version + " " + strings.Join(addrs, ",")
 }

@@ -77,6 +77,17 @@ func TestParseACL(t *testing.T) {
 	}
 }
 
+func TestClientConfig(t *testing.T) {
+	data := "server.2=b:2888:3888:participant;2182\nserver.1=a:2888:3888:participant;10.0.0.1:2181\n" +
+		"server.3=c:2888:3888:observer\nversion=100000000\n"
+	if got, want := clientConfig(data), "100000000 10.0.0.1:2181,0.0.0.0:2182,"; got != want {
+		t.Errorf("clientConfig = %q, want %q", got, want)
+	}
+	if got := clientConfig(""); got != " " {
+		t.Errorf("clientConfig(empty) = %q", got)
+	}
+}
+
 func TestValidatePath(t *testing.T) {
 	tests := []struct {
 		path, err string
