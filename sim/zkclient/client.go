@@ -86,8 +86,6 @@ type Config struct {
 	Recorder *Recorder
 	// Workload, if set, is started with the client.
 	Workload Workload
-	// StartClosed leaves the client without a session until Open is called.
-	StartClosed bool
 }
 
 // call is one request: a user operation (rec >= 0) or an internal one (setWatches,
@@ -223,11 +221,7 @@ func (c *Client) Start(env *sim.Env) {
 	c.env = env
 	c.servers = slices.Clone(c.cfg.Servers)
 	env.Rand().Shuffle(len(c.servers), func(i, j int) { c.servers[i], c.servers[j] = c.servers[j], c.servers[i] })
-	if c.cfg.StartClosed {
-		c.state = StateClosed
-	} else {
-		c.connect()
-	}
+	c.connect()
 	if c.cfg.Workload != nil {
 		c.cfg.Workload.Start(c)
 	}

@@ -2,6 +2,7 @@ package zkclient_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -313,5 +314,38 @@ func TestSessionCloseAndReopen(t *testing.T) {
 	ev := c.History().SessionEvents
 	if len(ev) != 4 || ev[2].Kind != checker.SessionClosed || ev[2].Session != old || ev[2].Zxid == 0 {
 		t.Fatalf("session events %+v", ev)
+	}
+}
+
+// countTask counts its runs and finishes after a fixed delay.
+type countTask struct {
+	runs, inflight, most int
+	hold                 time.Duration
+}
+
+func (ct *countTask) Run(c *zkclient.Client, _ *rand.Rand, done func()) {
+	ct.runs++
+	ct.inflight++
+	ct.most = max(ct.most, ct.inflight)
+	c.After(ct.hold, func() { ct.inflight--; done() })
+}
+
+func TestMixBoundsTasksAndConcurrency(t *testing.T) {
+	w, err := sim.New(sim.Options{Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := &countTask{hold: 50 * time.Millisecond}
+	_, err = cluster.New(w, cluster.Config{Servers: 1, Clients: 1, Peer: protocol.Config{TickTime: 500},
+		Workload: func(int) zkclient.Workload {
+			return &zkclient.Mix{Rand: w.Rand(sim.StreamWorkload), Interval: time.Millisecond, Concurrency: 3, MaxTasks: 40,
+				Tasks: []zkclient.Weighted{{Weight: 1, Task: task}, {Weight: 0, Task: &zkclient.SessionChurn{}}}}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RunFor(10 * time.Second)
+	if task.runs != 40 || task.most != 3 || task.inflight != 0 {
+		t.Fatalf("runs %d, most in flight %d, in flight %d; want 40, 3, 0", task.runs, task.most, task.inflight)
 	}
 }
