@@ -14,13 +14,17 @@ import (
 // ensemble is three voters, one observer and five clients running the register and
 // churn workloads.
 func ensemble(t testing.TB, seed uint64) (*sim.World, *cluster.Cluster) {
+	return ensembleOf(t, seed, 5)
+}
+
+func ensembleOf(t testing.TB, seed uint64, clients int) (*sim.World, *cluster.Cluster) {
 	w, err := sim.New(worldOptions(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := w.Rand(sim.StreamWorkload)
 	known := zkclient.NewKnownPaths()
-	c, err := cluster.New(w, cluster.Config{Servers: 3, Observers: 1, Clients: 5,
+	c, err := cluster.New(w, cluster.Config{Servers: 3, Observers: 1, Clients: clients,
 		Peer:           protocol.Config{TickTime: 500, InitLimit: 10, SyncLimit: 5, SnapCount: 300},
 		SessionTimeout: sessionTimeout,
 		Workload: func(int) zkclient.Workload {
@@ -195,4 +199,44 @@ func runEnsembleChaos(t *testing.T, seed uint64) {
 	if !rep.OK() {
 		t.Fatalf("seed %d: %s", seed, rep)
 	}
+}
+
+func TestEnsembleSameSeedSameTrace(t *testing.T) {
+	hash := func(seed uint64) string {
+		w, c := ensemble(t, seed)
+		w.At(sim.Time(5*time.Second), func() {
+			if l, ok := c.Leader(); ok {
+				_ = w.Crash(l)
+				w.After(2*time.Second, func() { _ = w.Restart(l) })
+			}
+		})
+		w.RunFor(15 * time.Second)
+		return w.TraceHash()
+	}
+	a, b, other := hash(5), hash(5), hash(6)
+	if a != b {
+		t.Fatalf("same seed, different traces: %s vs %s", a, b)
+	}
+	if a == other {
+		t.Fatal("different seeds, same trace")
+	}
+}
+
+// BenchmarkEnsembleTenClients runs three voters, one observer and ten clients with the
+// register and churn workloads for ten simulated seconds per iteration.
+func BenchmarkEnsembleTenClients(b *testing.B) {
+	const simulated = 10 * time.Second
+	var ops int
+	start := time.Now()
+	seed := uint64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		seed++
+		w, c := ensembleOf(b, seed, 10)
+		w.RunFor(simulated)
+		ops += len(c.History().Ops)
+	}
+	wall := time.Since(start).Seconds()
+	b.ReportMetric(float64(ops)/wall, "simops/s")
+	b.ReportMetric(float64(b.N)*simulated.Seconds()/wall, "sim-s/wall-s")
 }
