@@ -137,7 +137,7 @@ func init() {
 		{name: "create", usage: "[-s] [-e] [-c] [-t ttl] path [data] [acl]", flags: "sec", value: "t", minArgs: 2, needsSession: true,
 			doc: []string{"create a znode (data defaults to null; acl is scheme:id:perms[,…], default world:anyone:cdrwa)",
 				"-s sequential: the server appends a 10-digit counter to the name", "-e ephemeral: deleted when this session ends",
-				"-c container: deleted by the server once its last child is gone", "-t ttl persistent node deleted after ttl ms without changes or children"},
+				"-c container: deleted by the server once its last child is gone", "-t ttl: a persistent node the server deletes once it has gone ttl ms unchanged and has no children"},
 			run: (*shell).create},
 		{name: "delete", usage: "[-v version] path", value: "v", minArgs: 2, needsSession: true,
 			doc: []string{"delete a znode that has no children", "-v only if its data version is this"},
@@ -227,7 +227,7 @@ func (s *shell) help(w io.Writer) {
 	fmt.Fprintln(w, "ZooKeeper -server host:port[,host:port…] -timeout ms [cmd args]")
 	fmt.Fprintln(w, "Paths are absolute (/app). Quote data with spaces: set /app \"a b\".")
 	for _, c := range commands {
-		fmt.Fprintf(w, "\t%s %s\n", c.name, strings.SplitN(c.usage, " #", 2)[0])
+		fmt.Fprintf(w, "\t%s\n", strings.TrimSpace(c.name+" "+strings.SplitN(c.usage, " #", 2)[0]))
 		for _, d := range c.doc {
 			fmt.Fprintf(w, "\t\t%s\n", d)
 		}

@@ -19,6 +19,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	server := fs.String("server", "localhost:2181", "servers to connect to, host:port[,host:port…]")
 	timeoutMs := fs.Int("timeout", 30000, "session timeout in milliseconds")
+	fs.Bool("waitforconnection", true, "accepted for zkCli.sh compatibility: zkcli always waits (up to -timeout) for the session")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: zkcli [-server host:port[,host:port…]] [-timeout ms] [cmd args…]")
 		fs.PrintDefaults()

@@ -248,7 +248,7 @@ func TestHelpDocumentsEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range commands {
-		if !strings.Contains(out.String(), "\t"+c.name+" ") {
+		if !regexp.MustCompile(`(?m)^\t` + c.name + `( |$)`).MatchString(out.String()) {
 			t.Errorf("help does not list %s", c.name)
 		}
 		for _, f := range c.flags + c.value {
