@@ -185,6 +185,18 @@ func TestCommands(t *testing.T) {
 		{name: "connect opens a new session",
 			script: "create -e /ce\nconnect $ADDR\nls /\nclose\nconnect\nls /",
 			stdout: `\[zookeeper\]\n\[zookeeper\]\n`, stderr: `Created /ce\n`},
+		{name: "setAcl recursive and versioned",
+			script: "create /sa\ncreate /sa/b\nsetAcl -R /sa world:anyone:ra\ngetAcl /sa/b\nsetAcl -v 5 /sa world:anyone:cdrwa\n" +
+				"setAcl -s -v 1 /sa world:anyone:cdrwa\ndeleteall /sa",
+			stdout: `'world,'anyone\n: ra\n` + statPattern("1", "0", "2", "0x0", "0", "1"),
+			stderr: `Created /sa\nCreated /sa/b\nversion No is not valid : /sa\n`},
+		{name: "ls -R -w watches every level",
+			script: "create /lr\ncreate /lr/a\nls -R -w /lr\ncreate /lr/a/b\ndeleteall /lr",
+			stdout: `/lr\n/lr/a\n\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeChildrenChanged path:/lr/a\n` +
+				`\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeChildrenChanged path:/lr\n`,
+			stderr: `Created /lr\nCreated /lr/a\nCreated /lr/a/b\n`},
+		{name: "config", script: "config\nconfig -c", stdout: `\n \n`},
+		{name: "quit ends the script", script: "ls /\nquit\nls /", stdout: `\[zookeeper\]\n`},
 		{name: "version",
 			script: "version",
 			stdout: `ZooKeeper CLI version: ` + regexp.QuoteMeta(server.Version) + `\n`},
