@@ -38,8 +38,13 @@ func (s *Server) fourLetterWord(cmd string, now time.Time) string {
 	if !s.cfg.FourLetterWordAllowed(cmd) {
 		return cmd + " is not executed because it is not in the whitelist.\n"
 	}
-	if st := s.core.Status(); !st.Serving && notServingWords[cmd] {
-		return "This ZooKeeper instance is not currently serving requests\n"
+	if st := s.core.Status(); !st.Serving {
+		if cmd == "isro" {
+			return "null" // IsroCommand with no running ZooKeeperServer
+		}
+		if notServingWords[cmd] {
+			return "This ZooKeeper instance is not currently serving requests\n"
+		}
 	}
 	switch cmd {
 	case "ruok":
