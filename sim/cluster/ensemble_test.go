@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/sim"
 	"github.com/zksim/zksim/sim/cluster"
@@ -63,13 +62,7 @@ func TestEnsembleElectsAndServes(t *testing.T) {
 	if len(h.Ops) < 500 {
 		t.Fatalf("only %d ops", len(h.Ops))
 	}
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatal(rep.String())
-	}
+	requireChecks(t, c, &h)
 }
 
 // FuzzEnsembleChaos runs the ensemble for 20 simulated seconds under faults drawn from
@@ -192,13 +185,7 @@ func runEnsembleChaos(t *testing.T, seed uint64) {
 		}
 	}
 	t.Logf("seed %d: %d ops", seed, len(h.Ops))
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatalf("seed %d: %s", seed, rep)
-	}
+	requireChecks(t, c, &h)
 }
 
 func TestEnsembleSameSeedSameTrace(t *testing.T) {
@@ -223,20 +210,7 @@ func TestEnsembleSameSeedSameTrace(t *testing.T) {
 }
 
 // BenchmarkEnsembleTenClients runs three voters, one observer and ten clients with the
-// register and churn workloads for ten simulated seconds per iteration.
+// register and churn workloads.
 func BenchmarkEnsembleTenClients(b *testing.B) {
-	const simulated = 10 * time.Second
-	var ops int
-	start := time.Now()
-	seed := uint64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		seed++
-		w, c := ensembleOf(b, seed, 10)
-		w.RunFor(simulated)
-		ops += len(c.History().Ops)
-	}
-	wall := time.Since(start).Seconds()
-	b.ReportMetric(float64(ops)/wall, "simops/s")
-	b.ReportMetric(float64(b.N)*simulated.Seconds()/wall, "sim-s/wall-s")
+	benchSimulated(b, func(seed uint64) (*sim.World, *cluster.Cluster) { return ensembleOf(b, seed, 10) })
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/sim"
 	"github.com/zksim/zksim/sim/cluster"
 	"github.com/zksim/zksim/sim/zkclient"
@@ -96,12 +95,6 @@ func FuzzStandaloneChaos(f *testing.F) {
 		if len(h.Ops) < 100 {
 			t.Fatalf("only %d operations", len(h.Ops))
 		}
-		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.OK() {
-			t.Fatalf("seed %d: %s", seed, rep)
-		}
+		requireChecks(t, c, &h)
 	})
 }

@@ -153,10 +153,7 @@ func TestFailedSyncHaltsTheServer(t *testing.T) {
 		t.Fatalf("after restart %+v, acked %#x", st, acked)
 	}
 	h := c.History()
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil || !rep.OK() {
-		t.Fatalf("%v %v", err, rep)
-	}
+	requireChecks(t, c, &h)
 }
 
 func TestCrashPoints(t *testing.T) {
@@ -187,10 +184,7 @@ func TestCrashPoints(t *testing.T) {
 			}
 			w.RunFor(3 * time.Second)
 			h := c.History()
-			rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-			if err != nil || !rep.OK() {
-				t.Fatalf("%v %v", err, rep)
-			}
+			requireChecks(t, c, &h)
 		})
 	}
 }
@@ -296,8 +290,5 @@ func TestServerTicksWithItsLocalClock(t *testing.T) {
 		t.Fatalf("expired clients %v after a forward clock jump", expired)
 	}
 	h := c.History()
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil || !rep.OK() {
-		t.Fatalf("%v %v", err, rep)
-	}
+	requireChecks(t, c, &h)
 }

@@ -37,13 +37,7 @@ func TestAllWorkloadsWithoutFaults(t *testing.T) {
 		outcomes[op.Outcome]++
 	}
 	t.Logf("outcomes %v locks %d", outcomes, len(c.Recorder().Locks()))
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatal(rep.String())
-	}
+	requireChecks(t, c, &h)
 	if v := zkclient.CheckLocks(c.Recorder().Locks()); len(v) > 0 {
 		t.Fatal(v)
 	}

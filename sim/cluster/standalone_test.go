@@ -204,13 +204,7 @@ func TestStandaloneUnderClientFaults(t *testing.T) {
 		}
 	}
 
-	rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Fatal(rep.String())
-	}
+	requireChecks(t, c, &h)
 }
 
 func TestStandaloneSameSeedSameTrace(t *testing.T) {
@@ -227,15 +221,4 @@ func TestStandaloneSameSeedSameTrace(t *testing.T) {
 	if c.w.TraceHash() == a.w.TraceHash() {
 		t.Fatal("different seeds gave the same trace")
 	}
-}
-
-// others lists every node of the cluster but n.
-func others(c *cluster.Cluster, n sim.NodeID) []sim.NodeID {
-	var out []sim.NodeID
-	for _, id := range append(c.Servers(), c.Clients()...) {
-		if id != n {
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -69,47 +69,20 @@ func TestAllWorkloadsUnderClientFaults(t *testing.T) {
 		if v := zkclient.CheckLocks(locks); len(v) > 0 {
 			t.Fatalf("seed %d: %v", seed, v)
 		}
-		rep, err := checker.Check(&h, c.NodeLogs(), checker.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.OK() {
-			t.Fatalf("seed %d: %s", seed, rep)
-		}
+		requireChecks(t, c, &h)
 	}
 }
 
 // BenchmarkStandaloneTenClients runs one standalone server and ten clients with every
-// workload for ten simulated seconds per iteration.
+// workload.
 func BenchmarkStandaloneTenClients(b *testing.B) {
-	const simulated = 10 * time.Second
-	var ops, events int
-	start := time.Now()
-	seed := uint64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		seed++
-		w, c := mixedCluster(b, seed, 10, worldOptions(0))
-		w.RunFor(simulated)
-		ops += len(c.History().Ops)
-		events += int(w.Events())
-	}
-	wall := time.Since(start).Seconds()
-	b.ReportMetric(float64(ops)/wall, "simops/s")
-	b.ReportMetric(float64(b.N)*simulated.Seconds()/wall, "sim-s/wall-s")
-	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+	benchSimulated(b, func(seed uint64) (*sim.World, *cluster.Cluster) { return mixedCluster(b, seed, 10, worldOptions(0)) })
 }
 
 // BenchmarkStandaloneTenClientsRegister drives ten clients with the register workload
-// alone, four tasks in flight each, for ten simulated seconds per iteration.
+// alone, four tasks in flight each.
 func BenchmarkStandaloneTenClientsRegister(b *testing.B) {
-	const simulated = 10 * time.Second
-	var ops int
-	start := time.Now()
-	seed := uint64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		seed++
+	benchSimulated(b, func(seed uint64) (*sim.World, *cluster.Cluster) {
 		w, err := sim.New(worldOptions(seed))
 		if err != nil {
 			b.Fatal(err)
@@ -123,11 +96,6 @@ func BenchmarkStandaloneTenClientsRegister(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w.RunFor(simulated)
-		ops += len(c.History().Ops)
-	}
-	wall := time.Since(start).Seconds()
-	b.ReportMetric(float64(ops)/wall, "simops/s")
-	b.ReportMetric(float64(ops)/float64(b.N)/simulated.Seconds(), "simops/sim-s")
-	b.ReportMetric(float64(b.N)*simulated.Seconds()/wall, "sim-s/wall-s")
+		return w, c
+	})
 }
