@@ -273,3 +273,21 @@ func TestEnsembleFollowerCatchesUp(t *testing.T) {
 		t.Errorf("after a full restart the leader has %d children of /, want %d", len(kids), writes+2)
 	}
 }
+
+// TestEnsembleMemberWithoutQuorumIsNotServing: alone, a member keeps looking for a
+// leader, and the four-letter words say it does not serve.
+func TestEnsembleMemberWithoutQuorumIsNotServing(t *testing.T) {
+	e := newEnsemble(t, 3, 0)
+	e.start(0)
+	time.Sleep(300 * time.Millisecond)
+	for cmd, want := range map[string]string{
+		"srvr": "This ZooKeeper instance is not currently serving requests\n",
+		"mntr": "This ZooKeeper instance is not currently serving requests\n",
+		"isro": "null",
+		"ruok": "imok",
+	} {
+		if got := fourLetter(t, e.addr(0), cmd); got != want {
+			t.Errorf("%s: %q, want %q", cmd, got, want)
+		}
+	}
+}
