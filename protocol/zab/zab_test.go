@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 // start runs a fresh world until it serves.
@@ -175,7 +177,20 @@ func TestCounterRolloverForcesNewEpoch(t *testing.T) {
 // chaos runs one seeded world through rounds of 500 steps with loss, crashes and a
 // fresh random partition each round, then heals it and requires convergence. Each seed
 // also draws its own fault mix and limits (swarm testing).
-func chaos(t *testing.T, seed uint64, rounds int) *world {
+func chaos(t testing.TB, seed uint64, rounds int) *world {
+	return chaosWith(t, seed, rounds, nil)
+}
+
+// chaosSetup changes a chaos world for a bug hunt: the faults to switch on and a
+// floor for the crash rates (most catalogued bugs need a crash at the wrong moment).
+type chaosSetup struct {
+	bugs       bugs.Set
+	crashPoint float64
+	crashRate  float64
+	keepSent   bool
+}
+
+func chaosWith(t testing.TB, seed uint64, rounds int, setup *chaosSetup) *world {
 	t.Helper()
 	swarm := rand.New(rand.NewPCG(seed, 0x5a4a))
 	shape := [][2]int{{3, 0}, {3, 1}, {5, 1}, {7, 0}, {5, 0}}[swarm.IntN(5)]
@@ -184,12 +199,21 @@ func chaos(t *testing.T, seed uint64, rounds int) *world {
 	w := newWorld(t, seed, shape[0], shape[1], func(c *Config) {
 		c.CommitLogCount = commitLog
 		c.CounterBits = counterBits
+		if setup != nil {
+			c.Bugs = setup.bugs
+		}
 	})
 	w.writeRate = []float64{0.005, 0.02, 0.05}[swarm.IntN(3)]
 	w.drop = []float64{0, 0.005, 0.05}[swarm.IntN(3)]
 	w.crashRate = []float64{0, 0.002, 0.01}[swarm.IntN(3)]
 	w.crashPoint = []float64{0, 0.003, 0.03}[swarm.IntN(3)]
 	partitions := []int{0, 3, 2}[swarm.IntN(3)] // each server is cut off with chance 1/n
+	if setup != nil {
+		w.lax = !setup.bugs.Empty()
+		w.crashPoint = max(w.crashPoint, setup.crashPoint)
+		w.crashRate = max(w.crashRate, setup.crashRate)
+		w.keepSent = setup.keepSent
+	}
 	for range rounds {
 		w.run(500)
 		clear(w.group)

@@ -1,0 +1,126 @@
+package zab
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/zksim/zksim/protocol/bugs"
+)
+
+// huntTB turns the world's fatal checks into a panic that the bug hunt recovers, so
+// one seed's failure is an observation rather than the end of the test.
+type huntTB struct{ testing.TB }
+
+type violation struct{ msg string }
+
+func (huntTB) Helper()                           {}
+func (huntTB) Logf(string, ...any)               {}
+func (huntTB) Log(...any)                        {}
+func (huntTB) Fatal(args ...any)                 { panic(violation{fmt.Sprint(args...)}) }
+func (huntTB) Fatalf(format string, args ...any) { panic(violation{fmt.Sprintf(format, args...)}) }
+func (huntTB) Errorf(format string, args ...any) { panic(violation{fmt.Sprintf(format, args...)}) }
+func (huntTB) Error(args ...any)                 { panic(violation{fmt.Sprint(args...)}) }
+
+// invariants maps the world's failure messages to the invariant they report.
+var invariants = []struct{ text, name string }{
+	{"convergence after heal", "liveness"},
+	{"established by both", "one leader per epoch"},
+	{"durable only on", "commit durable on a quorum"},
+	{"lacks committed", "new leader holds all committed"},
+	{"lost committed write", "nothing committed lost"},
+	{", others ", "committed prefixes agree"},
+	{" applies ", "committed prefixes agree"},
+}
+
+func classify(msg string) string {
+	for _, iv := range invariants {
+		if strings.Contains(msg, iv.text) {
+			return iv.name
+		}
+	}
+	return ""
+}
+
+// hunt runs chaos worlds with the bug on, from seed 1, until a safety invariant fails
+// (a world that never converges counts only when no safety failure shows within the
+// budget). It returns the seed and the invariant, or 0 when the budget ran out.
+func hunt(t *testing.T, name string, budget uint64) (seed uint64, invariant, msg string) {
+	set, err := bugs.New(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var livenessSeed uint64
+	var livenessMsg string
+	for seed = 1; seed <= budget; seed++ {
+		invariant, msg = func() (inv, msg string) {
+			defer func() {
+				if r := recover(); r != nil {
+					v, ok := r.(violation)
+					if !ok {
+						panic(r)
+					}
+					inv, msg = classify(v.msg), v.msg
+				}
+			}()
+			chaosWith(huntTB{t}, seed, huntRounds, huntSetup(seed, set))
+			return "", ""
+		}()
+		switch {
+		case invariant == "liveness" && livenessSeed == 0:
+			livenessSeed, livenessMsg = seed, msg // keep looking for a safety failure
+		case invariant != "" && invariant != "liveness":
+			return seed, invariant, msg
+		}
+	}
+	if livenessSeed != 0 {
+		return livenessSeed, "liveness", livenessMsg
+	}
+	return 0, "", msg
+}
+
+var (
+	bugBudget  = flag.Uint64("zab.bugseeds", 200, "seed budget per catalogued bug in TestBugsDetected")
+	huntRounds = 10
+	// Crash rates for hunts: crashes inside the driver loop are what most of the
+	// catalogued bugs need.
+	huntCrashPoint, huntCrashRate = 0.05, 0.002
+)
+
+// zabBugs are the catalogued faults the zab world can expose.
+var zabBugs = []string{
+	bugs.BrokenAckBeforeFsync, bugs.BrokenCommitWithoutQuorum,
+	bugs.ZK1154, bugs.ZK1156, bugs.ZK1277, bugs.ZK1282, bugs.ZK2832, bugs.ZK2845,
+	bugs.ZK3104, bugs.ZK3911, bugs.ZK4643, bugs.ZK4646, bugs.ZK4685, bugs.ZK4925,
+}
+
+// TestBugsDetected switches on each catalogued zab fault in turn and requires one of
+// the world's invariants to fail within the seed budget; the correct protocol must
+// pass the seed that exposed it.
+func TestBugsDetected(t *testing.T) {
+	for _, name := range zabBugs {
+		t.Run(name, func(t *testing.T) {
+			seed, inv, msg := hunt(t, name, *bugBudget)
+			if seed == 0 {
+				t.Fatalf("%s not detected in %d seeds (last failure: %q)", name, *bugBudget, msg)
+			}
+			t.Logf("%s: seed %d breaks %q: %s", name, seed, inv, firstLine(msg))
+			chaosWith(t, seed, huntRounds, huntSetup(seed, bugs.Set{}))
+		})
+	}
+}
+
+// huntSetup is the world of one hunt seed. Odd seeds let the packets a server sent
+// before crashing arrive (a process crash), even seeds drop them with the connection
+// (a machine crash); bugs differ in which one they need.
+func huntSetup(seed uint64, set bugs.Set) *chaosSetup {
+	return &chaosSetup{bugs: set, crashPoint: huntCrashPoint, crashRate: huntCrashRate, keepSent: seed%2 == 1}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
