@@ -223,7 +223,7 @@ func (ix *index) addSessionCloses() {
 			}
 			done[p] = true
 			pl := ix.paths[p]
-			if len(pl.unknown) > 0 {
+			if ix.unknownBefore(pl, s) {
 				// An unknown write may have replaced the incarnation: the known
 				// changes no longer say what the close deleted.
 				continue
@@ -249,6 +249,17 @@ func (ix *index) addSessionCloses() {
 			pl.changes[at] = c
 		}
 	}
+}
+
+// unknownBefore reports whether an unknown write to the path may have been ordered
+// before the session's close (one invoked after the client saw the close cannot).
+func (ix *index) unknownBefore(pl *pathLog, s *sessionInfo) bool {
+	for _, j := range pl.unknown {
+		if s.endEvent < 0 || ix.h.Ops[j].Invoke <= s.endTime {
+			return true
+		}
+	}
+	return false
 }
 
 func fillIncarnations(pl *pathLog) {

@@ -270,6 +270,9 @@ func (ix *index) checkAbsentRead(i int, op *Operation) (Result, bool) {
 		// A known closeSession zxid is already a change above. Otherwise the close may
 		// come at any zxid after the last one the session was served at.
 		s := ix.sessions[live.owner]
+		if s != nil && s.endZxid != 0 && s.endZxid <= upper {
+			return Result{}, false // closed within the window
+		}
 		if s == nil || s.endZxid == 0 {
 			if s == nil || !s.hasAlive || s.alive < upper {
 				return Result{}, false
