@@ -327,7 +327,7 @@ func (w *world) appendRecords(n *worldNode, recs []storage.Record) {
 			w.t.Fatalf("log header: %v", err)
 		}
 	} else {
-		data = slices.Clip(n.files[n.curLog])
+		data = n.files[n.curLog]
 	}
 	data, err := storage.AppendRecords(data, recs)
 	if err != nil {
