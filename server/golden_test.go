@@ -90,21 +90,22 @@ var (
 
 // goldenSetup is what each case found on the server before its first frame.
 var goldenSetup = map[string][]node{
-	"get_data":                    {{path: "/get_data", data: []byte("hello")}},
-	"get_data_watch":              {{path: "/get_data_watch", data: []byte("w")}},
-	"exists":                      {{path: "/exists", data: one}},
-	"exists_watch":                {{path: "/exists_watch", data: one}},
-	"set_data":                    {{path: "/set_data", data: []byte("v0")}},
-	"set_data_bad_version":        {{path: "/set_data_bad_version", data: []byte("v0")}},
-	"delete":                      {{path: "/delete_a", data: one, sets: 1}, {path: "/delete_b", data: one}},
-	"delete_errors":               {{path: "/delete_errors", data: one}, {path: "/delete_errors/child", data: one}},
-	"create_error_node_exists":    {{path: "/create_error_node_exists", data: one}},
-	"get_children":                {{path: "/get_children", data: []byte{}}, {path: "/get_children/a"}, {path: "/get_children/b"}, {path: "/get_children/c"}},
-	"get_children2":               {{path: "/get_children2", data: []byte{}}, {path: "/get_children2/a"}, {path: "/get_children2/b"}, {path: "/get_children2/c"}},
-	"sync":                        {{path: "/sync", data: one}},
-	"watch_node_children_changed": {{path: "/watch_node_children_changed", data: []byte{}}},
-	"watch_node_deleted":          {{path: "/watch_node_deleted", data: one}},
-	"watch_node_data_changed":     {{path: "/watch_node_data_changed", data: []byte("a")}},
+	"get_data":                              {{path: "/get_data", data: []byte("hello")}},
+	"get_data_watch":                        {{path: "/get_data_watch", data: []byte("w")}},
+	"exists":                                {{path: "/exists", data: one}},
+	"exists_watch":                          {{path: "/exists_watch", data: one}},
+	"set_data":                              {{path: "/set_data", data: []byte("v0")}},
+	"set_data_bad_version":                  {{path: "/set_data_bad_version", data: []byte("v0")}},
+	"delete":                                {{path: "/delete_a", data: one, sets: 1}, {path: "/delete_b", data: one}},
+	"delete_errors":                         {{path: "/delete_errors", data: one}, {path: "/delete_errors/child", data: one}},
+	"create_error_node_exists":              {{path: "/create_error_node_exists", data: one}},
+	"get_children":                          {{path: "/get_children", data: []byte{}}, {path: "/get_children/a"}, {path: "/get_children/b"}, {path: "/get_children/c"}},
+	"get_children2":                         {{path: "/get_children2", data: []byte{}}, {path: "/get_children2/a"}, {path: "/get_children2/b"}, {path: "/get_children2/c"}},
+	"sync":                                  {{path: "/sync", data: one}},
+	"watch_node_children_changed":           {{path: "/watch_node_children_changed", data: []byte{}}},
+	"watch_node_deleted":                    {{path: "/watch_node_deleted", data: one}},
+	"watch_node_data_changed":               {{path: "/watch_node_data_changed", data: []byte("a")}},
+	"watch_node_data_changed_other_session": {{path: "/watch_node_data_changed_other_session", data: []byte("a")}},
 	"get_all_children_number": {{path: "/get_all_children_number"}, {path: "/get_all_children_number/a"},
 		{path: "/get_all_children_number/a/x"}, {path: "/get_all_children_number/b"}, {path: "/get_all_children_number/c"}},
 	"remove_watches":               {{path: "/remove_watches", data: one}},
@@ -128,14 +129,22 @@ var goldenSetup = map[string][]node{
 		acl: []zk.ACL{{Perms: zk.PermRead, Scheme: "world", ID: "anyone"}, {Perms: zk.PermAll, Scheme: "digest", ID: "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY="}}}},
 }
 
+// goldenActions are what the capture's helper session did between two frames: before
+// the frame with that index, on a session of its own.
+var goldenActions = map[string]map[int]func(*zk.Conn) error{
+	"watch_node_data_changed_other_session": {4: func(c *zk.Conn) error {
+		_, err := c.Set("/watch_node_data_changed_other_session", []byte("b"), -1)
+		return err
+	}},
+}
+
 // goldenSkip are cases this replay cannot reproduce, and why.
 var goldenSkip = map[string]string{
-	"watch_node_data_changed_other_session": "needs the unrecorded helper session to change the data between two frames",
-	"set_watches_after_reconnect":           "needs the relay's cut and changes by another session while the client was away",
-	"reconnect_resends_auth":                "needs the relay's connection cut; the reconnect is covered by go-zk tests",
-	"session_expired_reconnect":             "needs 8 s of refused reconnects for the session to expire; covered by the expiry test",
-	"set_data_oversize":                     "the 1.1 MB frame is stored truncated; the oversize close is covered by TestOversizeFrameClosesConnection",
-	"unimplemented_check_toplevel":          "3.8.0 drops a top-level check without a reply (a server NullPointerException); this server answers UNIMPLEMENTED rather than copy the bug",
+	"set_watches_after_reconnect":  "needs the relay's cut and changes by another session while the client was away",
+	"reconnect_resends_auth":       "needs the relay's connection cut; the reconnect is covered by go-zk tests",
+	"session_expired_reconnect":    "needs 8 s of refused reconnects for the session to expire; covered by the expiry test",
+	"set_data_oversize":            "the 1.1 MB frame is stored truncated; the oversize close is covered by TestOversizeFrameClosesConnection",
+	"unimplemented_check_toplevel": "3.8.0 drops a top-level check without a reply (a server NullPointerException); this server answers UNIMPLEMENTED rather than copy the bug",
 }
 
 // goldenSkipFrames are single replies whose content depends on the capture run's history.
@@ -215,6 +224,17 @@ func replay(t *testing.T, addr string, c capture) {
 	type session struct{ id, passwd []byte }
 	sessions := map[string]session{} // captured session id (hex) -> ours
 	for _, f := range c.Frames {
+		if act := goldenActions[c.Case][f.I]; act != nil {
+			helper, _, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = act(helper)
+			helper.Close()
+			if err != nil {
+				t.Fatalf("helper before frame %d: %v", f.I, err)
+			}
+		}
 		if f.Truncated {
 			t.Fatalf("frame %d is truncated in the capture", f.I)
 		}
