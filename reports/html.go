@@ -151,6 +151,9 @@ func (v *view) writeSVG(b *bytes.Buffer) {
 				markSVG(b, sc, m, y0+barHeight/2)
 			}
 		case "client":
+			for _, s := range l.downs {
+				spanSVG(b, sc, s, y0, float64(laneHeight(l)))
+			}
 			for _, s := range l.spans {
 				spanSVG(b, sc, s, y0+2+float64(s.row*opRowHeight), opRowHeight-2)
 			}
@@ -317,6 +320,7 @@ text { font-size: 9px; fill: #111; pointer-events: none; }
 .paused rect, .sw.paused { fill: #ffb74d; background: #ffb74d; }
 .crashed rect, .sw.crashed { fill: #616161; background: #616161; } .crashed text { fill: #fff; }
 .op rect { stroke: #fff; stroke-width: 0.3; }
+.down rect { opacity: 0.35; }
 .ok rect, .sw.ok { fill: #66bb6a; background: #66bb6a; }
 .failed rect, .sw.failed { fill: #ef5350; background: #ef5350; }
 .unknown rect, .sw.unknown { fill: #9e9e9e; background: #9e9e9e; }
@@ -376,6 +380,12 @@ const pageJS = `(function () {
       axis.appendChild(line); axis.appendChild(label);
     }
   }
+  var pending = false;
+  function redraw() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; draw(); });
+  }
   function zoom(factor, at) {
     var span = Math.max((b - a) * factor, 1000), c = at === undefined ? (a + b) / 2 : at;
     var f = (c - a) / (b - a);
@@ -383,7 +393,7 @@ const pageJS = `(function () {
     if (span >= end - start) { a = start; b = end; }
     if (a < start) { b += start - a; a = start; }
     if (b > end) { a -= b - end; b = end; }
-    draw();
+    redraw();
   }
   function timeAt(clientX) {
     var box = svg.getBoundingClientRect();
@@ -403,7 +413,7 @@ const pageJS = `(function () {
     dragX = e.clientX;
     if (a + dt < start) { dt = start - a; }
     if (b + dt > end) { dt = end - b; }
-    a += dt; b += dt; draw();
+    a += dt; b += dt; redraw();
   });
   var details = document.getElementById("details");
   svg.addEventListener("mouseover", function (e) {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,6 +67,8 @@ type lane struct {
 	spans []span
 	// stripes are the fault bars under a server's state bar, by category.
 	stripes map[string][]span
+	// downs are the times a client process was crashed or paused.
+	downs []span
 	marks   []mark
 }
 
@@ -446,11 +449,19 @@ func abs(x int64) int64 {
 func (v *view) clientLane(i, node int, tl scenarios.Timeline, res scenarios.Result, evOps, evWatch, evSession map[int][]string) lane {
 	l := lane{id: "client-" + strconv.Itoa(i), kind: "client", name: fmt.Sprintf("client %d", i), rows: 1}
 	var rowEnd []int64
+	// Stacked in invoke order, first fit uses as few rows as the most operations ever
+	// in flight at once.
+	var mine []int
 	for oi := range res.History.Ops {
-		op := &res.History.Ops[oi]
-		if op.Client != i {
-			continue
+		if res.History.Ops[oi].Client == i {
+			mine = append(mine, oi)
 		}
+	}
+	slices.SortStableFunc(mine, func(a, b int) int {
+		return cmp.Compare(res.History.Ops[a].Invoke, res.History.Ops[b].Invoke)
+	})
+	for _, oi := range mine {
+		op := &res.History.Ops[oi]
 		row := -1
 		for r, end := range rowEnd {
 			if end <= op.Invoke {
@@ -462,7 +473,7 @@ func (v *view) clientLane(i, node int, tl scenarios.Timeline, res scenarios.Resu
 			row = len(rowEnd)
 			rowEnd = append(rowEnd, 0)
 		}
-		rowEnd[row] = op.Return
+		rowEnd[row] = max(op.Return, op.Invoke+1) // an instant still takes its place
 		outcome := op.Outcome.String()
 		v.counts[outcome]++
 		cls := "op " + outcome
@@ -495,22 +506,33 @@ func (v *view) clientLane(i, node int, tl scenarios.Timeline, res scenarios.Resu
 		l.marks = append(l.marks, mark{t: ev.Time, class: cls, glyph: glyph, ev: ids,
 			title: fmt.Sprintf("session %#x %v on server %d at %s", ev.Session, ev.Kind, ev.Server, ts(ev.Time))})
 	}
-	// A client process can crash or pause too.
+	// A client process can crash or pause too: drawn as a band behind its operations.
 	state, since := "", int64(0)
+	down := func(t int64) {
+		if state == "" {
+			return
+		}
+		cls := StateCrashed
+		if state == string(scenarios.ChangePause) {
+			cls = StatePaused
+		}
+		l.downs = append(l.downs, span{t0: since, t1: t, class: "down " + cls,
+			title: fmt.Sprintf("client %d %s\n%s .. %s", i, cls, ts(since), ts(t))})
+		state = ""
+	}
 	for _, c := range tl.Changes {
 		if c.Node != node {
 			continue
 		}
 		switch c.Kind {
 		case scenarios.ChangeCrash, scenarios.ChangePause:
+			down(c.Time)
 			state, since = string(c.Kind), c.Time
-		case scenarios.ChangeRestart, scenarios.ChangeResume:
-			if state != "" {
-				l.marks = append(l.marks, mark{t: since, class: "crash", glyph: "x", title: fmt.Sprintf("client %d %s %s..%s", i, state, ts(since), ts(c.Time))})
-			}
-			state = ""
+		case scenarios.ChangeRestart, scenarios.ChangeResume, scenarios.ChangeBoot:
+			down(c.Time)
 		}
 	}
+	down(v.end)
 	return l
 }
 

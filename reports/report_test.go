@@ -44,6 +44,8 @@ const sampleTrace = `0 world seed=7
 2500000000 clock-jump n=2 v=500000000
 2600000000 pause n=1 gen=1
 2800000000 resume n=1 gen=1
+2850000000 pause n=5 gen=1
+2950000000 resume n=5 gen=1
 2900000000 disk n=1 min=1 mean=1 err_ppm=0 lost_ppm=0 torn_ppm=1000000
 3000000000 crash-point n=2 point="after-append"
 3000000000 crash n=2 gen=2
@@ -265,6 +267,7 @@ func TestHTMLHasEveryLaneAndTheViolation(t *testing.T) {
 	require.Equal(t, map[string]int{"ok": 5, "unknown": 1, "failed": 1}, outcomes)
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "cut") }), "the partition cuts servers 2 and 3 apart")
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "crash-point") }))
+	require.Len(t, doc.find(func(e *element) bool { return hasClass(e, "down") && hasClass(e, StatePaused) }), 1, "client 1 paused")
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "halt") }))
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "clock") }))
 	require.NotEmpty(t, doc.find(func(e *element) bool { return hasClass(e, "disk") }))
