@@ -69,7 +69,7 @@ type lane struct {
 	stripes map[string][]span
 	// downs are the times a client process was crashed or paused.
 	downs []span
-	marks   []mark
+	marks []mark
 }
 
 // cut is a partition band drawn in the gap between two adjacent server lanes.
