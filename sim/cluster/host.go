@@ -109,6 +109,7 @@ type persisted struct {
 	gate   sim.SyncID
 	recs   []int64
 	hashes []uint64
+	events []protocol.NodeEvent
 	after  []protocol.PeerMessage
 	hard   *protocol.HardState
 }
@@ -303,6 +304,7 @@ func (h *Host) drive() {
 				st.after = append(st.after, m)
 			}
 		}
+		st.events = rd.Events
 		if waits {
 			h.inFlight, h.pending = true, st
 			return
@@ -396,9 +398,19 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 // finish completes a Ready whose writes are durable: the messages that waited for
 // them go out, then Advance.
 func (h *Host) finish(st persisted) {
-	if h.cfg.Record != nil {
+	if rec := h.cfg.Record; rec != nil {
+		// What became durable first, then what the Peer applied: a learner may apply
+		// transactions the leader committed before its own copy is on disk.
 		for i, z := range st.recs {
-			h.cfg.Record.logged(z, st.hashes[i])
+			rec.logged(z, st.hashes[i])
+		}
+		for _, ev := range st.events {
+			switch ev.Kind {
+			case protocol.EventEstablished:
+				rec.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
+			case protocol.EventCommitted:
+				rec.committed(ev.Zxid)
+			}
 		}
 	}
 	if st.hard != nil {
@@ -434,8 +446,8 @@ func (h *Host) finish(st persisted) {
 	h.crashPoint(CrashAfterApply)
 }
 
-// observe records what a Ready reports about the Peer: role changes, established
-// epochs, applied transactions, an installed snapshot.
+// observe records what a Ready reports about the Peer before its persistence: role
+// changes and an installed snapshot. Its events wait for finish.
 func (h *Host) observe(rd *protocol.Ready) {
 	rec := h.cfg.Record
 	if rd.Role != nil {
@@ -450,14 +462,6 @@ func (h *Host) observe(rd *protocol.Ready) {
 	}
 	if rd.Snapshot != nil && rd.InstallSnapshot {
 		rec.snapshot(rd.Snapshot.Zxid)
-	}
-	for _, ev := range rd.Events {
-		switch ev.Kind {
-		case protocol.EventEstablished:
-			rec.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
-		case protocol.EventCommitted:
-			rec.committed(ev.Zxid)
-		}
 	}
 }
 
