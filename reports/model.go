@@ -126,7 +126,7 @@ func build(run Run) (*view, error) {
 	for i, n := range tl.Clients {
 		v.lanes = append(v.lanes, v.clientLane(i, n, tl, res, evOps, evWatch, evSession))
 	}
-	v.addFaults(res.Applied, serverPos, tl)
+	v.addFaults(res.Applied, serverPos)
 	v.addPartitions(tl, serverPos)
 	return v, nil
 }
@@ -536,7 +536,9 @@ func (v *view) clientLane(i, node int, tl scenarios.Timeline, res scenarios.Resu
 	return l
 }
 
-// faultEnds says which applied kinds end a lasting fault of a kind on a node.
+// faultEnds says which applied kinds end a lasting fault of a kind on a node. Clock
+// faults are drawn from the trace instead (clockSpans), partitions from the network's
+// own records (addPartitions).
 var faultEnds = map[nemesis.Kind][]nemesis.Kind{
 	nemesis.Clog:           {nemesis.Unclog},
 	nemesis.DelaySpike:     {},
@@ -562,7 +564,7 @@ func stripeOf(k nemesis.Kind) string {
 
 // addFaults draws lasting faults as stripes under the servers they hit, and every
 // applied fault as a tick on the network lane.
-func (v *view) addFaults(applied []nemesis.Applied, serverPos map[int]int, tl scenarios.Timeline) {
+func (v *view) addFaults(applied []nemesis.Applied, serverPos map[int]int) {
 	for i, a := range applied {
 		at := int64(a.At)
 		text := a.String()
@@ -607,9 +609,6 @@ func (v *view) addFaults(applied []nemesis.Applied, serverPos map[int]int, tl sc
 			}
 			if a.Fault.Amount != 0 {
 				label += " " + a.Fault.Amount.String()
-			}
-			if k == nemesis.ClockDrift && a.Fault.PPM == 0 {
-				continue // back to the true rate
 			}
 			row := stripeOf(k)
 			sl := &v.lanes[pos]
