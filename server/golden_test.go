@@ -106,6 +106,9 @@ var goldenSetup = map[string][]node{
 	"watch_node_deleted":                    {{path: "/watch_node_deleted", data: one}},
 	"watch_node_data_changed":               {{path: "/watch_node_data_changed", data: []byte("a")}},
 	"watch_node_data_changed_other_session": {{path: "/watch_node_data_changed_other_session", data: []byte("a")}},
+	"reconnect_resends_auth":                {{path: "/reconnect_resends_auth", data: []byte("r")}},
+	"set_watches_after_reconnect": {{path: "/sw", data: []byte{}}, {path: "/sw/data", data: []byte("d0")},
+		{path: "/sw/parent", data: []byte{}}, {path: "/sw/stable", data: []byte("s0")}},
 	"get_all_children_number": {{path: "/get_all_children_number"}, {path: "/get_all_children_number/a"},
 		{path: "/get_all_children_number/a/x"}, {path: "/get_all_children_number/b"}, {path: "/get_all_children_number/c"}},
 	"remove_watches":               {{path: "/remove_watches", data: one}},
@@ -132,6 +135,22 @@ var goldenSetup = map[string][]node{
 // goldenActions are what the capture's helper session did between two frames: before
 // the frame with that index, on a session of its own.
 var goldenActions = map[string]map[int]func(*zk.Conn) error{
+	"set_watches_after_reconnect": {
+		10: func(c *zk.Conn) error {
+			if _, err := c.Set("/sw/data", []byte("d1"), -1); err != nil {
+				return err
+			}
+			if _, err := c.Create("/sw/missing", nil, 0, open); err != nil {
+				return err
+			}
+			_, err := c.Create("/sw/parent/kid", nil, 0, open)
+			return err
+		},
+		17: func(c *zk.Conn) error {
+			_, err := c.Set("/sw/stable", []byte("s1"), -1)
+			return err
+		},
+	},
 	"watch_node_data_changed_other_session": {4: func(c *zk.Conn) error {
 		_, err := c.Set("/watch_node_data_changed_other_session", []byte("b"), -1)
 		return err
@@ -140,8 +159,6 @@ var goldenActions = map[string]map[int]func(*zk.Conn) error{
 
 // goldenSkip are cases this replay cannot reproduce, and why.
 var goldenSkip = map[string]string{
-	"set_watches_after_reconnect":  "needs the relay's cut and changes by another session while the client was away",
-	"reconnect_resends_auth":       "needs the relay's connection cut; the reconnect is covered by go-zk tests",
 	"session_expired_reconnect":    "needs 8 s of refused reconnects for the session to expire; covered by the expiry test",
 	"set_data_oversize":            "the 1.1 MB frame is stored truncated; the oversize close is covered by TestOversizeFrameClosesConnection",
 	"unimplemented_check_toplevel": "3.8.0 drops a top-level check without a reply (a server NullPointerException); this server answers UNIMPLEMENTED rather than copy the bug",
@@ -223,6 +240,7 @@ func replay(t *testing.T, addr string, c capture) {
 	})
 	type session struct{ id, passwd []byte }
 	sessions := map[string]session{} // captured session id (hex) -> ours
+	var lastZxid int64               // in the last reply this server sent
 	for _, f := range c.Frames {
 		if act := goldenActions[c.Case][f.I]; act != nil {
 			helper, _, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogInfo(false))
@@ -255,10 +273,17 @@ func replay(t *testing.T, addr string, c capture) {
 			out := slices.Clone(want)
 			if isConnectRequest(c, f) {
 				sid := hex.EncodeToString(out[20:28])
-				binary.BigEndian.PutUint64(out[8:16], 0) // lastZxidSeen: this server's history is shorter
+				binary.BigEndian.PutUint64(out[8:16], 0) // a new session has seen nothing
 				if s, ok := sessions[sid]; ok {
 					copy(out[20:28], s.id)
 					copy(out[32:48], s.passwd)
+					binary.BigEndian.PutUint64(out[8:16], uint64(lastZxid))
+				}
+			}
+			// The zxids a client sends back are the ones this server gave.
+			for _, m := range masks[f.I] {
+				if strings.HasSuffix(m.Field, "relativeZxid") && m.Len == 8 {
+					binary.BigEndian.PutUint64(out[m.Offset:], uint64(lastZxid))
 				}
 			}
 			if _, err := rc.nc.Write(out); err != nil {
@@ -268,6 +293,12 @@ func replay(t *testing.T, addr string, c capture) {
 			got, err := readFrame(rc.nc)
 			if err != nil {
 				t.Fatalf("frame %d (conn %d): read: %v", f.I, f.Conn, err)
+			}
+			// As clients do, remember the last positive zxid (auth replies carry 0).
+			if !isConnectResponse(c, f) && len(got) >= 16 {
+				if z := int64(binary.BigEndian.Uint64(got[8:16])); z > 0 {
+					lastZxid = z
+				}
 			}
 			if isConnectResponse(c, f) && len(got) >= 40 && len(want) >= 40 {
 				capturedSid := hex.EncodeToString(want[12:20])
@@ -280,8 +311,16 @@ func replay(t *testing.T, addr string, c capture) {
 			}
 		}
 		for _, ev := range c.Events {
-			if ev.AfterFrame == f.I && strings.HasPrefix(ev.Event, "server closed first") {
+			switch {
+			case ev.AfterFrame != f.I:
+			case strings.HasPrefix(ev.Event, "server closed first"):
 				expectEOF(t, conns[ev.Conn], ev, f.I)
+			case strings.HasPrefix(ev.Event, "relay closed first"):
+				// The relay cut the connection, as a network failure would.
+				if rc := conns[ev.Conn]; rc != nil && !rc.closed {
+					rc.nc.Close()
+					rc.closed = true
+				}
 			}
 		}
 	}
