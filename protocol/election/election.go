@@ -3,6 +3,8 @@ package election
 import (
 	"errors"
 	"slices"
+
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 // Default timing, in the unit of Tick's clock (ZooKeeper uses milliseconds).
@@ -27,6 +29,9 @@ type Config struct {
 	FinalizeWait int64
 	// ConfigData is the quorum configuration text sent in every notification.
 	ConfigData []byte
+	// Bugs reintroduces catalogued election faults (package bugs) for testing the
+	// harness. The zero value is the correct protocol.
+	Bugs bugs.Set
 }
 
 // Message is a notification to send to server To.
@@ -201,7 +206,7 @@ func (e *Election) Step(from int64, n Notification) {
 		return
 	}
 	if e.finalizing {
-		if !Better(e.cfg.Quorum, n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch) {
+		if !e.better(n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch) {
 			return // ZooKeeper drops what it reads during the finalize wait
 		}
 		e.finalizing = false
@@ -219,13 +224,12 @@ func (e *Election) stepLooking(from int64, n Notification) {
 	if n.Zxid == -1 {
 		return
 	}
-	q := e.cfg.Quorum
 	switch {
 	case n.ElectionEpoch > e.round:
 		e.round = n.ElectionEpoch
 		clear(e.recv)
 		init := e.initialVote()
-		if Better(q, n.Leader, n.Zxid, n.PeerEpoch, init.Leader, init.Zxid, init.PeerEpoch) {
+		if e.better(n.Leader, n.Zxid, n.PeerEpoch, init.Leader, init.Zxid, init.PeerEpoch) {
 			e.proposal = Vote{Leader: n.Leader, Zxid: n.Zxid, PeerEpoch: n.PeerEpoch}
 		} else {
 			e.proposal = init
@@ -233,7 +237,7 @@ func (e *Election) stepLooking(from int64, n Notification) {
 		e.sendNotifications()
 	case n.ElectionEpoch < e.round:
 		return
-	case Better(q, n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch):
+	case e.better(n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch):
 		e.proposal = Vote{Leader: n.Leader, Zxid: n.Zxid, PeerEpoch: n.PeerEpoch}
 		e.sendNotifications()
 	}

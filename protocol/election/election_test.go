@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 func TestBetter(t *testing.T) {
@@ -387,5 +389,33 @@ func TestJoinNeedsOneReportedEpoch(t *testing.T) {
 		if joined := newcomer.State() == Following; joined != update {
 			t.Fatalf("update=%v: newcomer state %v", update, newcomer.State())
 		}
+	}
+}
+
+// ZOOKEEPER-1419: with the misplaced parentheses a candidate with an older peerEpoch
+// but the same zxid and a higher id wins, and the order stops being transitive.
+func TestZK1419VoteOrder(t *testing.T) {
+	q := NewMajority(1, 2, 3)
+	set, err := bugs.New(bugs.ZK1419)
+	if err != nil {
+		t.Fatal(err)
+	}
+	correct, err := New(Config{ID: 1, Quorum: q, MinNotificationInterval: 1, MaxNotificationInterval: 2, FinalizeWait: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buggy, err := New(Config{ID: 1, Quorum: q, MinNotificationInterval: 1, MaxNotificationInterval: 2, FinalizeWait: 1, Bugs: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cand struct{ id, zxid, epoch int64 }
+	// a beats b by peerEpoch, b beats c by zxid, and with the bug c beats a by id.
+	a, b, c := cand{1, 0x100000005, 2}, cand{2, 0x100000007, 1}, cand{3, 0x100000005, 1}
+	beats := func(e *Election, x, y cand) bool { return e.better(x.id, x.zxid, x.epoch, y.id, y.zxid, y.epoch) }
+	if !beats(buggy, a, b) || !beats(buggy, b, c) || !beats(buggy, c, a) {
+		t.Fatal("ZOOKEEPER-1419: the buggy order should cycle a > b > c > a")
+	}
+	if !beats(correct, a, b) || !beats(correct, b, c) || beats(correct, c, a) || !beats(correct, a, c) {
+		t.Fatal("the correct order must be transitive: a > b > c and a > c")
 	}
 }

@@ -1,6 +1,10 @@
 package election
 
-import "math"
+import (
+	"math"
+
+	"github.com/zksim/zksim/protocol/bugs"
+)
 
 // Vote is a proposal for leader as recorded from a notification.
 type Vote struct {
@@ -28,6 +32,23 @@ func Better(q QuorumVerifier, id, zxid, peerEpoch, curID, curZxid, curEpoch int6
 		return zxid > curZxid
 	}
 	return id > curID
+}
+
+// better is Better, or with ZOOKEEPER-1419 switched on, the comparison as it shipped
+// before that fix: the parentheses that should have kept the zxid and id tie-breaks
+// under "same peerEpoch" were misplaced, so a candidate with the same zxid and a higher
+// id won even with a lower peerEpoch. The order is then not transitive (A beats B by
+// epoch, B beats C by zxid, C beats A by id), and an ensemble could keep changing its
+// votes or elect a server from an older epoch. The fix restored the nesting: epoch,
+// then zxid, then id.
+func (e *Election) better(id, zxid, peerEpoch, curID, curZxid, curEpoch int64) bool {
+	if !e.cfg.Bugs.Empty() && e.cfg.Bugs.Has(bugs.ZK1419) {
+		if e.cfg.Quorum.Weight(id) == 0 {
+			return false
+		}
+		return peerEpoch > curEpoch || peerEpoch == curEpoch && zxid > curZxid || zxid == curZxid && id > curID
+	}
+	return Better(e.cfg.Quorum, id, zxid, peerEpoch, curID, curZxid, curEpoch)
 }
 
 // agrees is Vote.equals: while either side is LOOKING the whole vote must match;

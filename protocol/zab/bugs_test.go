@@ -88,7 +88,8 @@ var (
 	huntCrashPoint, huntCrashRate = 0.05, 0.002
 )
 
-// zabBugs are the catalogued faults the zab world can expose.
+// zabBugs are the catalogued faults the zab world can expose. ZOOKEEPER-1291 is
+// tested below on a single leader: the world cannot expose it.
 var zabBugs = []string{
 	bugs.BrokenAckBeforeFsync, bugs.BrokenCommitWithoutQuorum,
 	bugs.ZK1154, bugs.ZK1156, bugs.ZK1277, bugs.ZK1282, bugs.ZK2832, bugs.ZK2845,
@@ -123,4 +124,44 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ZOOKEEPER-1291: the leader sends LEADERINFO for the new epoch while its durable
+// acceptedEpoch is still the old one. The world cannot expose it (the leader writes
+// both epochs at the epoch quorum, and the followers' acceptedEpoch writes intersect
+// every later quorum), so this checks the rule itself.
+func TestZK1291LeaderInfoBeforeAcceptedEpoch(t *testing.T) {
+	for _, buggy := range []bool{false, true} {
+		var set bugs.Set
+		if buggy {
+			set, _ = bugs.New(bugs.ZK1291)
+		}
+		hs := HardState{AcceptedEpoch: 1, CurrentEpoch: 1}
+		leader := newTestNode(t, 2, State{HardState: hs}, func(c *Config) { c.Bugs = set })
+		follower := newTestNode(t, 1, State{HardState: hs}, nil)
+		leader.Lead()
+		follower.Follow(2)
+		leader.Ready()
+		info := follower.Ready().Messages[0].Packet
+		if err := leader.Step(1, info); err != nil {
+			t.Fatal(err)
+		}
+		rd := leader.Ready()
+		durable := hs.AcceptedEpoch
+		if rd.HardState != nil {
+			durable = rd.HardState.AcceptedEpoch
+		}
+		var sent int64
+		for _, m := range rd.Messages {
+			if m.Packet.Type == TypeLeaderInfo {
+				sent = EpochOf(m.Packet.Zxid)
+			}
+		}
+		if sent != 2 {
+			t.Fatalf("buggy=%v: LEADERINFO for epoch %d, want 2", buggy, sent)
+		}
+		if broken := sent > durable; broken != buggy {
+			t.Fatalf("buggy=%v: LEADERINFO for epoch %d with durable acceptedEpoch %d", buggy, sent, durable)
+		}
+	}
 }

@@ -182,11 +182,13 @@ func (w *world) boot(s *server) {
 		w.t.Fatalf("server %d: recover: %v", s.id, err)
 	}
 	s.sm = &memSM{entries: decodeEntries(s.disk.snap.Data), base: s.disk.snap.Zxid}
-	s.zn, err = New(w.config(s.id, s.sm), st)
+	cfg := w.config(s.id, s.sm)
+	s.zn, err = New(cfg, st)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	s.el, err = election.New(election.Config{ID: s.id, Quorum: w.quorum, MinNotificationInterval: 50, MaxNotificationInterval: 1600, FinalizeWait: 20})
+	s.el, err = election.New(election.Config{ID: s.id, Quorum: w.quorum, MinNotificationInterval: 50, MaxNotificationInterval: 1600, FinalizeWait: 20,
+		Bugs: cfg.Bugs}) // the election's catalogued faults travel in the same set
 	if err != nil {
 		w.t.Fatal(err)
 	}
