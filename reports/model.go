@@ -551,13 +551,8 @@ var faultEnds = map[nemesis.Kind][]nemesis.Kind{
 
 // stripeOf is the stripe row a fault kind is drawn in.
 func stripeOf(k nemesis.Kind) string {
-	switch {
-	case strings.HasPrefix(string(k), "disk-"):
-		return "disk"
-	case strings.HasPrefix(string(k), "clock-"):
-		return "clock"
-	case k == nemesis.ArmCrashPoint:
-		return "disk"
+	if strings.HasPrefix(string(k), "disk-") || k == nemesis.ArmCrashPoint {
+		return "disk" // what a server's storage goes through
 	}
 	return "net"
 }
@@ -603,9 +598,6 @@ func (v *view) addFaults(applied []nemesis.Applied, serverPos map[int]int) {
 			label := string(k)
 			if a.Fault.Point != "" {
 				label += " " + string(a.Fault.Point)
-			}
-			if a.Fault.PPM != 0 {
-				label += fmt.Sprintf(" %+dppm", a.Fault.PPM)
 			}
 			if a.Fault.Amount != 0 {
 				label += " " + a.Fault.Amount.String()
