@@ -31,6 +31,9 @@ type pathLog struct {
 	// unknownCreates reports whether an unknown operation may have created the path,
 	// in which case czxid comparisons are not sound.
 	unknownCreates bool
+	// unknownEphemeral reports whether that creation may have been ephemeral, so a
+	// session's end may delete the node at a zxid the history does not show.
+	unknownEphemeral bool
 }
 
 // sessionInfo gathers what the history tells about one session.
@@ -190,6 +193,7 @@ func (ix *index) addUnknown(i int, op *Operation) {
 			pl := ix.path(req.Path)
 			pl.unknown = append(pl.unknown, i)
 			pl.unknownCreates = true
+			pl.unknownEphemeral = pl.unknownEphemeral || req.Ephemeral
 		case OpSetData, OpDelete:
 			pl := ix.path(req.Path)
 			pl.unknown = append(pl.unknown, i)

@@ -266,6 +266,9 @@ func (ix *index) checkAbsentRead(i int, op *Operation) (Result, bool) {
 			}
 		}
 	}
+	if pl.unknownEphemeral {
+		return Result{}, false // an unknown ephemeral incarnation may have died with its session
+	}
 	if live.owner != 0 {
 		// A known closeSession zxid is already a change above. Otherwise the close may
 		// come at any zxid after the last one the session was served at.
