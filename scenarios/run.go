@@ -149,7 +149,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("scenarios: %w", err)
 	}
-	target := newSimTarget(w, c, s.diskOptions())
+	target := newSimTarget(w, c, s.diskOptions(), s.Shape().Minority(), s.UnsafeDiskFaults)
 	runner := nemesis.NewRunner(schedule, seed)
 	var problems []string
 	for {

@@ -78,6 +78,10 @@ type Scenario struct {
 	Duration Duration `json:"duration"`
 	Quiesce  Duration `json:"quiesce"`
 
+	// UnsafeDiskFaults lets the nemesis make fsync lie (disk-lost-fsync). No
+	// replicated log survives that, so a run with it may fail without a protocol bug.
+	UnsafeDiskFaults bool `json:"unsafeDiskFaults,omitempty"`
+
 	// Linearizability runs the Porcupine checks (the costly part of checking).
 	Linearizability bool `json:"linearizability"`
 }

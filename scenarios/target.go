@@ -16,12 +16,21 @@ type simTarget struct {
 	c     *cluster.Cluster
 	armed map[int]map[nemesis.CrashPoint]bool // crash points armed per server
 	disk  sim.DiskOptions                     // the scenario's disk settings, which faults add to
+	// damaged are the servers whose durable data a fault damaged (a flipped bit). At
+	// most minority of them may be damaged in a run: ZAB survives losing a minority's
+	// disks, not more. A damaged server refuses to start once it reads the damage, and
+	// stays down: the ensemble must live on without it.
+	damaged  map[int]bool
+	minority int
+	// unsafeDisk allows faults no replicated log can survive (a lying fsync).
+	unsafeDisk bool
 }
 
 var _ nemesis.Target = (*simTarget)(nil)
 
-func newSimTarget(w *sim.World, c *cluster.Cluster, disk sim.DiskOptions) *simTarget {
-	return &simTarget{w: w, c: c, armed: map[int]map[nemesis.CrashPoint]bool{}, disk: disk}
+func newSimTarget(w *sim.World, c *cluster.Cluster, disk sim.DiskOptions, minority int, unsafeDisk bool) *simTarget {
+	return &simTarget{w: w, c: c, armed: map[int]map[nemesis.CrashPoint]bool{}, disk: disk,
+		damaged: map[int]bool{}, minority: minority, unsafeDisk: unsafeDisk}
 }
 
 func ids(nodes []sim.NodeID) []int {
@@ -183,15 +192,29 @@ func (t *simTarget) DiskFault(node int, kind nemesis.Kind, on bool) error {
 	if !on {
 		return d.SetOptions(t.disk)
 	}
-	if kind == "disk-bit-flip" {
+	switch kind {
+	case "disk-bit-flip":
 		// Flip one bit of a durable file; the node must notice by checksum when it
 		// next reads it (at restart), never serve the damaged data.
+		if !t.damaged[node] && len(t.damaged) >= t.minority {
+			t.w.Note(fmt.Sprintf("skip disk-bit-flip on %d: a majority of disks must stay intact", node))
+			return nil
+		}
 		files := d.List()
 		if len(files) == 0 {
 			return nil
 		}
+		t.damaged[node] = true
 		_, err := d.CorruptBit(files[int(t.w.Rand(sim.StreamNemesis).Uint64()%uint64(len(files)))])
 		return err
+	case "disk-lost-fsync":
+		if !t.unsafeDisk {
+			// An fsync that lies breaks the durability every replicated log assumes: a
+			// write acknowledged by a quorum that includes the liar can be lost with no
+			// protocol bug at all. Only scenarios that ask for it get it.
+			t.w.Note(fmt.Sprintf("skip disk-lost-fsync on %d: unsafe disk faults are off", node))
+			return nil
+		}
 	}
 	opts, err := diskFaultOptions(t.disk, kind)
 	if err != nil {
