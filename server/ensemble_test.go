@@ -65,6 +65,21 @@ func newEnsemble(t *testing.T, n, observers int) *ensemble {
 	return e
 }
 
+// runEnsemble starts n members, the last observers of which observe, with more
+// zoo.cfg lines; elections take a while, so -short skips it.
+func runEnsemble(t *testing.T, n, observers int, extra string) *ensemble {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	e := newEnsemble(t, n, observers)
+	e.extra = extra
+	for i := range n {
+		e.start(i)
+	}
+	return e
+}
+
 func (e *ensemble) addr(i int) string { return "127.0.0.1:" + strconv.Itoa(e.clients[i]) }
 
 func (e *ensemble) start(i int) {
@@ -152,13 +167,7 @@ func (e *ensemble) waitRoles(members ...int) int {
 // stopped and the others elect a new one and keep serving, and the old leader rejoins
 // and catches up.
 func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
-	if testing.Short() {
-		t.Skip("elections take seconds")
-	}
-	e := newEnsemble(t, 3, 0)
-	for i := range 3 {
-		e.start(i)
-	}
+	e := runEnsemble(t, 3, 0, "")
 	leader := e.waitRoles(0, 1, 2)
 	var followers []int
 	for i := range 3 {
@@ -202,13 +211,7 @@ func TestEnsembleElectsReplicatesAndFailsOver(t *testing.T) {
 // TestEnsembleObserver: an observer follows the ensemble without voting, forwards
 // its clients' writes and serves reads.
 func TestEnsembleObserver(t *testing.T) {
-	if testing.Short() {
-		t.Skip("elections take seconds")
-	}
-	e := newEnsemble(t, 4, 1)
-	for i := range 4 {
-		e.start(i)
-	}
+	e := runEnsemble(t, 4, 1, "")
 	leader := e.waitRoles(0, 1, 2)
 	deadline := time.Now().Add(30 * time.Second)
 	for e.mode(3) != "observer" {
@@ -229,14 +232,7 @@ func TestEnsembleObserver(t *testing.T) {
 // TestEnsembleFollowerCatchesUp: a follower that missed many writes (the others took
 // snapshots and rolled their logs meanwhile) syncs on restart and serves them all.
 func TestEnsembleFollowerCatchesUp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("elections take seconds")
-	}
-	e := newEnsemble(t, 3, 0)
-	e.extra = "snapCount=10\n"
-	for i := range 3 {
-		e.start(i)
-	}
+	e := runEnsemble(t, 3, 0, "snapCount=10\n")
 	leader := e.waitRoles(0, 1, 2)
 	away, stay := (leader+1)%3, (leader+2)%3
 	c := connect(t, e.addr(leader), 10*time.Second)
