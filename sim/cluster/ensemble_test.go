@@ -91,6 +91,15 @@ var ensemblePoints = []string{cluster.CrashAfterAppend, "follower-append-before-
 	"trunc-before-fsync", "snap-received-before-fsync"}
 
 func runEnsembleChaos(t *testing.T, seed uint64) {
+	_, c := chaosEnsemble(t, seed)
+	h := c.History()
+	t.Logf("seed %d: %d ops", seed, len(h.Ops))
+	requireChecks(t, c, &h)
+}
+
+// chaosEnsemble runs the ensemble under the seed's fault schedule, heals, and lets it
+// settle.
+func chaosEnsemble(t *testing.T, seed uint64) (*sim.World, *cluster.Cluster) {
 	points := ensemblePoints
 	w, c := ensemble(t, seed)
 	for _, id := range c.Servers() {
@@ -175,7 +184,6 @@ func runEnsembleChaos(t *testing.T, seed uint64) {
 	w.RunFor(5 * time.Second)
 	c.StopClients()
 	w.RunFor(3 * sessionTimeout)
-	h := c.History()
 	for _, id := range servers {
 		if f := c.Faults(id); len(f) > 0 {
 			t.Logf("server %d faults %v", id, f)
@@ -184,8 +192,7 @@ func runEnsembleChaos(t *testing.T, seed uint64) {
 			t.Fatalf("server %d not serving after the heal: %+v", id, st)
 		}
 	}
-	t.Logf("seed %d: %d ops", seed, len(h.Ops))
-	requireChecks(t, c, &h)
+	return w, c
 }
 
 func TestEnsembleSameSeedSameTrace(t *testing.T) {

@@ -176,7 +176,7 @@ func (h *Host) Start(env *sim.Env) {
 		env.Trace(fmt.Sprintf("skipped damaged snapshot %s: %v", s.Name, s.Err))
 	}
 	if h.cfg.Record != nil {
-		h.cfg.Record.recovered(rec.LastZxid)
+		h.cfg.Record.recovered(rec)
 	}
 	h.epochs = protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch}
 	peer, err := h.cfg.NewCore(h.cfg.Peer, rec, h.nowMs())

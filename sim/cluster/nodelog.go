@@ -6,6 +6,7 @@ import (
 
 	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/storage"
 )
 
 // NodeRecord is what a server recorded about its own storage and state machine over
@@ -68,17 +69,25 @@ func (r *NodeRecord) committed(zxid int64) {
 	r.add(checker.NodeEvent{Kind: checker.NodeCommitted, Zxid: zxid})
 }
 
-// recovered notes a restart from storage that holds transactions up to lastZxid: what
-// was logged above it (an unsynced tail) is gone.
-func (r *NodeRecord) recovered(lastZxid int64) {
+// recovered notes a restart from storage that holds transactions up to rec.LastZxid:
+// what was logged above it (an unsynced tail) is gone, and what the crash happened to
+// keep of a tail that was never synced counts as logged from now on.
+func (r *NodeRecord) recovered(rec storage.RecoveredState) {
 	if r.restarts > 0 || len(r.events) > 0 {
 		r.add(checker.NodeEvent{Kind: checker.NodeRestarted})
 	}
 	r.restarts++
-	if r.lastLogged > lastZxid {
-		r.add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: lastZxid})
+	if r.lastLogged > rec.LastZxid {
+		r.add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: rec.LastZxid})
+		r.lastLogged = rec.LastZxid
+		return
 	}
-	r.lastLogged = lastZxid
+	for _, rc := range rec.Records {
+		if rc.Zxid > r.lastLogged {
+			r.logged(rc.Zxid, TxnHash(rc.Payload))
+		}
+	}
+	r.lastLogged = max(r.lastLogged, rec.LastZxid)
 }
 
 func (r *NodeRecord) fault(reason string) {
