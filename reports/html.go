@@ -338,7 +338,7 @@ text { font-size: 9px; fill: #111; pointer-events: none; }
 .mark.session circle { fill: #1565c0; stroke: none; }
 .mark.evidence path { fill: #d50000; stroke: #000; }
 .evidence rect { stroke: #d50000; stroke-width: 2; }
-.violation line { stroke: #d50000; stroke-width: 1.5; stroke-dasharray: 4 3; } .violation path { fill: #d50000; }
+.violation line { stroke: #d50000; stroke-width: 1.5; stroke-dasharray: 4 3; } .violation path { fill: #d50000; cursor: pointer; }
 .hl rect, .hl path { stroke: #000 !important; stroke-width: 2.5 !important; }
 `
 
@@ -440,6 +440,15 @@ const pageJS = `(function () {
       }
     });
   }
+  svg.addEventListener("click", function (e) {
+    for (var el = e.target; el && el !== svg; el = el.parentNode) {
+      if (el.classList && el.classList.contains("violation")) {
+        var row = document.querySelector("tr[data-ev='" + el.getAttribute("data-ev") + "']");
+        if (row) { row.click(); }
+        return;
+      }
+    }
+  });
   var wanted = /^#(v[0-9]+)$/.exec(window.location.hash);
   if (wanted) {
     var row = document.querySelector("tr[data-ev='" + wanted[1] + "']");
