@@ -92,7 +92,18 @@ func (r Result) Timeline() (Timeline, error) {
 		}
 	}
 	tl.End = int64(r.Simulated)
+	// A host that traces its role changes says more than the node log's leader events
+	// (followers, observers, why); those stand in only for hosts that do not.
+	traced := map[int]bool{}
+	for _, c := range tl.Changes {
+		if c.Kind == ChangeRole {
+			traced[c.Node] = true
+		}
+	}
 	for _, l := range r.NodeLogs {
+		if traced[l.Node] {
+			continue
+		}
 		for _, ev := range l.Events {
 			switch ev.Kind {
 			case checker.NodeLeaderEstablished:

@@ -30,10 +30,12 @@ const sampleTrace = `0 world seed=7
 `
 
 func TestTimelineReadsTheTrace(t *testing.T) {
-	res := Result{Trace: sampleTrace, Simulated: 100, NodeLogs: []checker.NodeLog{{Node: 2, Events: []checker.NodeEvent{
-		{Kind: checker.NodeLeaderEstablished, Time: 25, Epoch: 2},
-		{Kind: checker.NodeLeaderLost, Time: 55, Epoch: 2},
-	}}}}
+	res := Result{Trace: sampleTrace, Simulated: 100, NodeLogs: []checker.NodeLog{
+		{Node: 1, Events: []checker.NodeEvent{{Kind: checker.NodeLeaderLost, Time: 20, Epoch: 1}}}, // its trace says more
+		{Node: 2, Events: []checker.NodeEvent{
+			{Kind: checker.NodeLeaderEstablished, Time: 25, Epoch: 2},
+			{Kind: checker.NodeLeaderLost, Time: 55, Epoch: 2},
+		}}}}
 	tl, err := res.Timeline()
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, tl.Servers)
