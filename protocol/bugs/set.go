@@ -38,7 +38,7 @@ func (s Set) String() string { return strings.Join(s.names, ",") }
 func New(names ...string) (Set, error) {
 	var s Set
 	for _, n := range names {
-		if _, ok := Lookup(n); !ok {
+		if !slices.ContainsFunc(catalog, func(b Bug) bool { return b.Name == n }) {
 			return Set{}, fmt.Errorf("%w %q (known: %s)", ErrUnknown, n, strings.Join(known(), ", "))
 		}
 		if i, found := slices.BinarySearch(s.names, n); !found {

@@ -1,6 +1,9 @@
 package datatree
 
-import "github.com/zksim/zksim/protocol/wire"
+import (
+	"github.com/zksim/zksim/protocol/bugs"
+	"github.com/zksim/zksim/protocol/wire"
+)
 
 // Trigger is one watch-firing event produced by applying a transaction, in the order
 // ZooKeeper fires them. What a watch manager should fire for each:
@@ -299,7 +302,12 @@ func (t *Tree) closeSession(session, zxid int64, paths []string, trig []Trigger)
 	local := t.ephemerals[session]
 	delete(t.ephemerals, session)
 	var rest []string
-	if len(local) > 0 {
+	// ZOOKEEPER-2355: a follower that failed while reading the close and synced again
+	// kept the session's ephemeral for good: the close that reached it did not cover
+	// the node it held. The fix made the server delete every ephemeral the session
+	// owns locally, whatever the close listed. With the bug on, only the listed paths
+	// go.
+	if len(local) > 0 && !t.cfg.Bugs.Has(bugs.ZK2355) {
 		inTxn := make(map[string]struct{}, len(paths))
 		for _, p := range paths {
 			inTxn[p] = struct{}{}

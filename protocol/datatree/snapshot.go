@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"slices"
 
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/wire"
 )
 
@@ -151,6 +152,14 @@ func DecodeSnapshot(b []byte, cfg Config) (*Tree, []byte, error) {
 		}
 	}
 	t.dataSize += int64(len(t.nodes["/"].data)) // ZooKeeper's root alias "" counts it again
+	if cfg.Bugs.Has(bugs.ZK1367) {
+		// ZOOKEEPER-1367: a server restarted from its snapshot did not know which
+		// sessions owned the ephemerals it loaded, so those sessions never expired
+		// there and their nodes stayed on that one server. The fix rebuilt the
+		// owners on load. Here the restored tree forgets its ephemerals' owners: a
+		// close it prepares lists no paths, and it keeps the nodes.
+		clear(t.ephemerals)
+	}
 	if t.digest != digest {
 		return nil, nil, &DecodeError{What: "snapshot digest", Err: ErrSnapshotInvalid}
 	}

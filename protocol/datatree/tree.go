@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/wire"
 )
 
@@ -15,6 +16,9 @@ type Config struct {
 	// MaxDataSize is the largest data a create or setData may carry; larger is
 	// BADARGUMENTS. Zero means wire.MaxBuffer (jute.maxbuffer).
 	MaxDataSize int
+	// Bugs reintroduces catalogued faults (package bugs) for testing the harness:
+	// ZOOKEEPER-1367 and ZOOKEEPER-2355. The zero value is the correct tree.
+	Bugs bugs.Set
 }
 
 func (c Config) maxDataSize() int {
