@@ -433,3 +433,68 @@ func TestQuorumSyncMakesAFollowerReadCurrent(t *testing.T) {
 		require.GreaterOrEqual(t, reader.results[rx].Zxid, writer.results[xid].Zxid)
 	}
 }
+
+// TestQuorumChaos runs writers through seeded random crashes, restarts and
+// partitions; the world checks one leader per epoch and one committed order as it
+// goes, and after the faults heal every server must converge and hold every
+// acknowledged write.
+func TestQuorumChaos(t *testing.T) {
+	seeds := 12
+	if testing.Short() {
+		seeds = 3
+	}
+	for seed := range uint64(seeds) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newWorld(t, seed+100, 5, 1, func(c *Config) {
+				c.SnapCount = 40
+				if seed%3 == 0 {
+					c.CounterBits = 6
+				}
+			})
+			w.runUntil(5000, "leader", w.settled)
+			writers(w, 0, 2)
+			for range 30 {
+				w.run(100 + w.rng.Int64N(400))
+				id := w.ids[w.rng.IntN(len(w.ids))]
+				switch w.rng.IntN(6) {
+				case 0:
+					w.crash(id)
+				case 5:
+					// Die at the next Ready that reaches a random point of the driver loop.
+					cp := crashPoints[w.rng.IntN(len(crashPoints))]
+					if n := w.nodes[id]; n.up {
+						n.crash = func(_ *Ready, at crashPoint) bool { return at == cp }
+					}
+				case 1:
+					w.restart(id)
+				case 2:
+					perm := w.rng.Perm(len(w.ids))
+					cut := 1 + w.rng.IntN(len(w.ids)-1)
+					var a, b []int64
+					for i, j := range perm {
+						if i < cut {
+							a = append(a, w.ids[j])
+						} else {
+							b = append(b, w.ids[j])
+						}
+					}
+					w.partition(a, b)
+				default:
+					w.heal()
+				}
+			}
+			w.heal()
+			for _, id := range w.ids {
+				w.restart(id)
+			}
+			w.runUntil(20000, "progress after healing", func() bool { return w.leader() != 0 })
+			before := ackedCount(w)
+			w.runUntil(20000, "writes after healing", func() bool { return ackedCount(w) > before+10 })
+			for _, c := range w.clients {
+				c.next = nil
+			}
+			w.runUntil(30000, "convergence", w.settled)
+			w.checkAcked()
+		})
+	}
+}

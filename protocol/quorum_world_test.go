@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -116,6 +117,15 @@ func newWorld(t testing.TB, seed uint64, voters, observers int, tweak func(*Conf
 func (w *world) start(id int64) {
 	n := w.nodes[id]
 	rec, err := storage.Recover(n.files)
+	if tmp, ok := n.files[storage.CurrentEpochFile+".tmp"]; ok && errors.Is(err, storage.ErrEpoch) {
+		// The crash came after the synced records but before the rename of
+		// currentEpoch: the records vouch for the epoch the tmp file holds, as
+		// ZooKeeper's loadDataBase decides.
+		if _, perr := storage.DecodeEpoch(storage.CurrentEpochFile, tmp); perr == nil {
+			n.files[storage.CurrentEpochFile] = tmp
+			rec, err = storage.Recover(n.files)
+		}
+	}
 	if err != nil {
 		w.t.Fatalf("server %d: recover: %v", id, err)
 	}
@@ -293,6 +303,11 @@ func (w *world) persist(n *worldNode, rd *Ready) {
 		fail(n.files.Apply(repairs))
 		n.curLog = ""
 	}
+	if rd.HardState != nil {
+		// currentEpoch goes through a tmp file written before the records it vouches
+		// for, so that a crash between the records and the rename is recognised.
+		n.files[storage.CurrentEpochFile+".tmp"] = storage.EncodeEpoch(rd.HardState.CurrentEpoch)
+	}
 	recs := rd.Records
 	if len(recs) > 0 && n.crash != nil && n.crash(rd, crashTornRecords) {
 		w.appendRecords(n, recs[:len(recs)/2])
@@ -307,6 +322,7 @@ func (w *world) persist(n *worldNode, rd *Ready) {
 	if rd.HardState != nil {
 		n.files[storage.AcceptedEpochFile] = storage.EncodeEpoch(rd.HardState.AcceptedEpoch)
 		n.files[storage.CurrentEpochFile] = storage.EncodeEpoch(rd.HardState.CurrentEpoch)
+		delete(n.files, storage.CurrentEpochFile+".tmp")
 	}
 	if rd.Snapshot != nil && !rd.InstallSnapshot {
 		name, data, err := storage.EncodeSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload)
@@ -595,14 +611,14 @@ func (c *worldClient) act() {
 	if !c.connected {
 		return
 	}
-	for c.next != nil && len(c.inflight) < c.maxPipe {
+	for c.connected && c.next != nil && len(c.inflight) < c.maxPipe {
 		req := c.next()
 		if req == nil {
 			break
 		}
 		c.request(req)
 	}
-	if w.now-c.lastSend > int64(c.timeout)/3 {
+	if c.connected && w.now-c.lastSend > int64(c.timeout)/3 {
 		c.request(&wire.PingRequest{})
 	}
 }
