@@ -258,7 +258,8 @@ func TestInvalidClusterConfigs(t *testing.T) {
 }
 
 func TestCrashPointNamesAreTheNemesisVocabulary(t *testing.T) {
-	for _, p := range []string{cluster.CrashAfterAppend, cluster.CrashAfterSync, cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader} {
+	names := append([]string{cluster.CrashAfterSync}, ensemblePoints...)
+	for _, p := range names {
 		if !nemesis.CrashPoint(p).Valid() {
 			t.Errorf("%q is not a nemesis crash point", p)
 		}
