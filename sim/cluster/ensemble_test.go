@@ -86,9 +86,9 @@ func TestEnsembleSyncReplyZxidOrder(t *testing.T) {
 	}
 }
 
-var ensemblePoints = []string{cluster.CrashAfterAppend, "follower-append-before-fsync", "follower-fsync-before-ack",
-	"current-epoch-before-ack-newleader", cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader,
-	"trunc-before-fsync", "snap-received-before-fsync"}
+var ensemblePoints = []string{cluster.CrashAfterAppend, cluster.CrashFollowerAppend, cluster.CrashFollowerFsync,
+	cluster.CrashCurrentEpoch, cluster.CrashAfterApply, cluster.CrashMidSnapshot, cluster.CrashLogRollMidHeader,
+	cluster.CrashTrunc, cluster.CrashSnapReceived}
 
 func runEnsembleChaos(t *testing.T, seed uint64) {
 	_, c := chaosEnsemble(t, seed)

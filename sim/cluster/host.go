@@ -32,6 +32,16 @@ const (
 	CrashMidSnapshot = "snapshot-mid-write"
 	// CrashLogRollMidHeader: a new log file holds its header, not yet synced.
 	CrashLogRollMidHeader = "log-roll-mid-header"
+	// CrashFollowerAppend: a learner appended records, not yet synced.
+	CrashFollowerAppend = "follower-append-before-fsync"
+	// CrashFollowerFsync: a learner's records are durable, its ACKs not sent.
+	CrashFollowerFsync = "follower-fsync-before-ack"
+	// CrashCurrentEpoch: a learner's currentEpoch is durable, its NEWLEADER ACK not sent.
+	CrashCurrentEpoch = "current-epoch-before-ack-newleader"
+	// CrashTrunc: a learner cut its log for a TRUNC, not yet synced.
+	CrashTrunc = "trunc-before-fsync"
+	// CrashSnapReceived: a learner wrote a SNAP's snapshot, not yet synced.
+	CrashSnapReceived = "snap-received-before-fsync"
 )
 
 // Core is the protocol state machine a Host drives: a protocol.Peer, standalone or
@@ -337,7 +347,7 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 		if h.cfg.Record != nil {
 			h.cfg.Record.truncated(rd.TruncateTo)
 		}
-		if h.crashPoint("trunc-before-fsync") {
+		if h.crashPoint(CrashTrunc) {
 			return st, false, nil
 		}
 		if last != 0 {
@@ -354,7 +364,7 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 		}
 		point := CrashAfterAppend
 		if h.learner() {
-			point = "follower-append-before-fsync"
+			point = CrashFollowerAppend
 		}
 		if h.crashPoint(point) {
 			return st, false, nil
@@ -420,10 +430,10 @@ func (h *Host) finish(st persisted) {
 		}
 	}
 	if len(st.after) > 0 && h.learner() {
-		if st.hard != nil && h.crashPoint("current-epoch-before-ack-newleader") {
+		if st.hard != nil && h.crashPoint(CrashCurrentEpoch) {
 			return
 		}
-		if len(st.recs) > 0 && h.crashPoint("follower-fsync-before-ack") {
+		if len(st.recs) > 0 && h.crashPoint(CrashFollowerFsync) {
 			return
 		}
 	}
@@ -531,7 +541,7 @@ func (h *Host) installSnapshot(s *protocol.Snapshot) (sim.SyncID, error) {
 	if err := disk.WriteFile(name+".tmp", data); err != nil {
 		return 0, fmt.Errorf("write %s.tmp: %w", name, err)
 	}
-	if h.crashPoint("snap-received-before-fsync") {
+	if h.crashPoint(CrashSnapReceived) {
 		return 0, nil
 	}
 	return h.writeAtomic(name, data)
