@@ -19,6 +19,8 @@ const (
 	ZK2832 = "ZOOKEEPER-2832" // no TRUNC when the learner is ahead of the leader's history
 	ZK2845 = "ZOOKEEPER-2845" // in-memory state kept across an election after an unfinished sync
 	ZK3104 = "ZOOKEEPER-3104" // NEWLEADER acknowledged before the SNAP is durable
+	ZK3642 = "ZOOKEEPER-3642" // DIFF after a partial SNAP that was kept only in memory
+	ZK4352 = "ZOOKEEPER-4352" // DIFF instead of SNAP for a learner older than the committed log
 	ZK3911 = "ZOOKEEPER-3911" // NEWLEADER acknowledged before the DIFF's proposals are logged
 	ZK4643 = "ZOOKEEPER-4643" // currentEpoch durable before the synced proposals
 	ZK4646 = "ZOOKEEPER-4646" // NEWLEADER acknowledged before the synced proposals are fsynced
@@ -202,6 +204,22 @@ var catalog = []Bug{
 		Detectors: []string{DetQuorumDurable, DetLeaderHolds, DetAckedDurable},
 		Scenarios: []string{"sync-crash", "crash-points", "everything"},
 		Notes:     "needs SNAP syncs: a short committed log (zab Config.CommitLogCount)",
+	},
+	{
+		Name:    ZK3642,
+		Summary: "a learner keeps a cut-off SNAP sync in memory and is then DIFFed from the snapshot's zxid",
+		Kind:    KindDataLoss, Package: "zab",
+		Detectors: []string{DetPrefix, DetLeaderHolds, DetLinearizable},
+		Scenarios: []string{"sync-crash", "leader-isolation", "kill-restart", "everything"},
+		Notes:     "zab world; needs SNAP syncs (short committed log) and a leader lost mid-sync",
+	},
+	{
+		Name:    ZK4352,
+		Summary: "leader sends a DIFF instead of a SNAP to a learner older than its committed log",
+		Kind:    KindDivergence, Package: "zab",
+		Detectors: []string{DetPrefix, DetLinearizable},
+		Scenarios: []string{"kill-restart", "rolling-restart", "leader-isolation", "everything"},
+		Notes:     "zab world; needs a short committed log (zab Config.CommitLogCount)",
 	},
 	{
 		Name:    ZK3911,

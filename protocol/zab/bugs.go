@@ -28,6 +28,11 @@ import (
 //     established, which a real leader of that epoch reuses for other transactions.
 //     The fix makes the leader step down before the counter wraps. (Here the carry
 //     skips counter 0, which learners refuse.)
+//   - ZOOKEEPER-4352: a leader whose committed log did not reach back to a
+//     learner's zxid (it had been loaded from a snapshot, so it started later) still
+//     answered with a DIFF instead of a SNAP, and the learner never received the
+//     transactions in between. The fix sends a SNAP when the learner is older than the
+//     committed log's first entry.
 //   - BROKEN-leader-commit-without-quorum: the leader commits once its own log holds
 //     a proposal.
 //
@@ -44,6 +49,11 @@ import (
 //     (the data tree in the original, the truncated or extended log here) instead of
 //     reloading what is on disk, and went into the next election with a history its
 //     disk did not hold. The fix reloads the database from disk.
+//   - ZOOKEEPER-3642: a learner whose SNAP sync was cut off before NEWLEADER kept the
+//     snapshot only in memory and reported its zxid as its own; the next leader
+//     answered with a DIFF from there and the snapshot's content never reached the
+//     disk (nor, here, the state machine, which this design fills from the log). The
+//     fix clears the in-memory database when a sync fails.
 //   - ZOOKEEPER-3104: in a SNAP sync the follower acknowledged NEWLEADER (and wrote
 //     currentEpoch) before the snapshot was taken; the snapshot and the synced
 //     proposals are written only at UPTODATE. The fix takes the snapshot first.
@@ -69,6 +79,15 @@ import (
 // bug reports whether the catalogued fault name is switched on. With no bugs it is a
 // length check, so the correct protocol pays nothing.
 func (n *Node) bug(name string) bool { return !n.cfg.Bugs.Empty() && n.cfg.Bugs.Has(name) }
+
+// keepAbandonedSync reports whether a learner whose sync ended before NEWLEADER keeps
+// the in-memory log of that sync instead of going back to what its disk holds.
+func (n *Node) keepAbandonedSync() bool {
+	if n.lr.syncSnap != nil {
+		return n.bug(bugs.ZK3642)
+	}
+	return n.bug(bugs.ZK2845)
+}
 
 // buggyNewLeader handles NEWLEADER for the bugs that get it wrong; it reports whether
 // it did.

@@ -93,7 +93,7 @@ var (
 var zabBugs = []string{
 	bugs.BrokenAckBeforeFsync, bugs.BrokenCommitWithoutQuorum,
 	bugs.ZK1154, bugs.ZK1156, bugs.ZK1277, bugs.ZK1282, bugs.ZK2832, bugs.ZK2845,
-	bugs.ZK3104, bugs.ZK3911, bugs.ZK4643, bugs.ZK4646, bugs.ZK4685, bugs.ZK4925,
+	bugs.ZK3104, bugs.ZK3642, bugs.ZK3911, bugs.ZK4643, bugs.ZK4646, bugs.ZK4685, bugs.ZK4925, bugs.ZK4352,
 }
 
 // TestBugsDetected switches on each catalogued zab fault in turn and requires one of

@@ -288,6 +288,8 @@ func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 		mode, from = SyncDiff, peer
 	case n.bug(bugs.ZK2832) && peer > boundary:
 		mode, from = SyncDiff, boundary
+	case n.bug(bugs.ZK4352) && mode == SyncSnap && peer < n.log.base:
+		mode, from = SyncDiff, peer
 	}
 	switch mode {
 	case SyncDiff:

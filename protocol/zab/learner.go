@@ -237,7 +237,7 @@ func (n *Node) persistSync() {
 // abandonSync restores the in-memory log to what is durable when a sync ends before
 // NEWLEADER.
 func (n *Node) abandonSync() {
-	if n.lr != nil && n.lr.durable != nil && !n.bug(bugs.ZK2845) {
+	if n.lr != nil && n.lr.durable != nil && !n.keepAbandonedSync() {
 		n.log = *n.lr.durable
 	}
 }
