@@ -498,3 +498,52 @@ func TestQuorumChaos(t *testing.T) {
 		})
 	}
 }
+
+func TestQuorumWatchFiresOnAnotherServer(t *testing.T) {
+	w := newWorld(t, 12, 3, 1, nil)
+	w.runUntil(5000, "leader", w.settled)
+	watcher := w.addClient("watcher", 4) // the observer
+	watcher.sticky = true
+	var other int64
+	for _, id := range w.ids[:3] {
+		if id != w.leader() {
+			other = id
+		}
+	}
+	creator := w.addClient("creator", other)
+	w.runUntil(2000, "sessions", func() bool { return watcher.connected && creator.connected })
+	ex := watcher.request(&wire.ExistsRequest{Path: "/watched", Watch: true})
+	w.runUntil(2000, "exists", func() bool { _, ok := watcher.results[ex]; return ok })
+	require.Equal(t, wire.ErrNoNode, watcher.results[ex].Err)
+	creator.request(&wire.CreateRequest{Op: wire.OpCreate, Path: "/watched", ACL: openACL()})
+	w.runUntil(2000, "notification", func() bool { return len(watcher.watches) == 1 })
+	require.Equal(t, wire.EventNodeCreated, watcher.watches[0].Type)
+	require.Equal(t, "/watched", watcher.watches[0].Path)
+}
+
+func TestQuorumCloseSessionThroughAFollower(t *testing.T) {
+	w := newWorld(t, 13, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	c := w.addClient("closer", follower(w))
+	c.sticky = true
+	ephemeralCreator(c, "/mine")
+	w.runUntil(5000, "ephemeral", func() bool { return len(c.acked) == 1 })
+	sid, pw := c.session, c.passwd
+	xid := c.request(&wire.CloseSessionRequest{})
+	w.runUntil(2000, "close", func() bool { _, ok := c.results[xid]; return ok && c.conn == 0 })
+	w.run(200)
+	for _, id := range w.ids {
+		_, _, code := w.nodes[id].p.tree.Get("/mine")
+		require.Equal(t, wire.ErrNoNode, code, "server %d", id)
+	}
+	// The closed session cannot be revived through another server.
+	c.next = nil
+	c.session, c.passwd = sid, pw
+	for _, id := range w.ids {
+		if id != c.server && id != w.leader() {
+			c.server = id
+		}
+	}
+	c.retryAt = w.now
+	w.runUntil(2000, "refusal", func() bool { return c.expired == 1 })
+}
