@@ -121,3 +121,29 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParse: Parse never panics, accepts only catalogued names, and its String reads
+// back to the same set.
+func FuzzParse(f *testing.F) {
+	f.Add("ZOOKEEPER-1154,ZOOKEEPER-3911")
+	f.Add(" BROKEN-ack-before-fsync ,,")
+	f.Add("ZOOKEEPER-")
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := Parse(in)
+		if err != nil {
+			if !errors.Is(err, ErrUnknown) {
+				t.Fatalf("Parse(%q): %v is not ErrUnknown", in, err)
+			}
+			return
+		}
+		for _, n := range s.Names() {
+			if _, ok := Lookup(n); !ok {
+				t.Fatalf("Parse(%q) accepted %q", in, n)
+			}
+		}
+		back, err := Parse(s.String())
+		if err != nil || back.String() != s.String() {
+			t.Fatalf("round trip of %q: %q, %v", s, back, err)
+		}
+	})
+}
