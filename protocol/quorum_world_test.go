@@ -692,12 +692,7 @@ func (c *worldClient) lost() {
 	if c.conn == 0 {
 		return
 	}
-	delete(c.w.byConn, c.conn)
-	if n := c.w.nodes[c.server]; n.up {
-		n.p.Disconnect(c.conn)
-	}
-	c.conn, c.connected = 0, false
-	clear(c.inflight)
+	c.disconnect()
 	c.moveOn()
 }
 
