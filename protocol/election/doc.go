@@ -15,4 +15,7 @@
 // of voters (QuorumVerifier) holds it and no better vote arrives within FinalizeWait.
 // Observers run the same algorithm to learn the leader but are never counted and never
 // proposed. Notifications use ZooKeeper's election wire format (Notification.Marshal).
+//
+// Config.Bugs can switch on ZOOKEEPER-1419's broken vote order (package bugs) for
+// testing the harness; the zero value is the correct algorithm.
 package election

@@ -75,4 +75,10 @@
 // A zxid is epoch<<32 | counter. Config.CounterBits narrows the usable counter so that
 // tests reach the rollover: the leader steps down rather than use the last counter
 // value, and the next election starts a new epoch.
+//
+// # Catalogued faults
+//
+// Config.Bugs switches on reproductions of historical ZooKeeper bugs (package bugs,
+// listed in bugs.go) so that tests can show the harness catches them. It is for tests
+// only; the zero value is the correct protocol.
 package zab
