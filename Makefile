@@ -51,3 +51,23 @@ report-check:
 		file://$$dir/run/report.html#v0 >$$dir/dom.html 2>$$dir/dom.log; \
 	$(GO) run ./reports/internal/shotcheck -png $$dir/shot.png -dom $$dir/dom.html -log $$dir/dom.log; \
 	echo "report-check: ok ($$dir)"
+
+# Interoperability with the real Apache ZooKeeper clients (Java zkCli, the C
+# client, kazoo) and the comparison benchmark. Both need Debian's zookeeper,
+# zookeeper-bin and python3-kazoo, installed here when missing.
+.PHONY: interop bench-server interop-deps
+INTEROP_PACKAGES = zookeeper zookeeper-bin python3-kazoo
+BENCH_FLAGS ?=
+
+interop-deps:
+	@dpkg -s $(INTEROP_PACKAGES) >/dev/null 2>&1 || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y $(INTEROP_PACKAGES); }
+
+interop: interop-deps
+	$(GO) test -count=1 -timeout 15m -tags interop ./server/interop/ -v
+
+# create/setData/getData with 1, 16 and 64 clients against zkserver and Apache
+# ZooKeeper 3.8 in the same run; prints a markdown table of ratios.
+bench-server: interop-deps
+	$(GO) run -tags interop ./server/interop/zkbench $(BENCH_FLAGS)

@@ -63,7 +63,7 @@ type quietLogger struct{}
 func (quietLogger) Printf(string, ...any) {}
 
 // Connect opens n sessions to addr and waits until each has one. Every client
-// works under root, in a node of its own.
+// works under root, in a node of its own; with root "" no node is created.
 func Connect(ctx context.Context, addr string, n int, root string) (*Sessions, error) {
 	s := &Sessions{root: root}
 	for range n {
@@ -77,6 +77,9 @@ func Connect(ctx context.Context, addr string, n int, root string) (*Sessions, e
 			s.Close()
 			return nil, fmt.Errorf("interop: connect %s: %w", addr, err)
 		}
+	}
+	if root == "" {
+		return s, nil
 	}
 	if _, err := s.conns[0].Create(root, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		s.Close()

@@ -155,6 +155,12 @@ func start(ctx context.Context, kind Kind, dir string, command func(cfg string) 
 		return nil, fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, kind, err, p.Log())
 	}
 	p.Startup = time.Since(began)
+	// Apache ZooKeeper answers imok a moment before it takes sessions; what
+	// follows wants sessions.
+	if err := awaitSessions(ctx, p.Addr, 60*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, kind, err, p.Log())
+	}
 	return p, nil
 }
 
@@ -176,6 +182,24 @@ func (p *Process) awaitImok(ctx context.Context, limit time.Duration) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("no imok within %v", limit)
+		}
+	}
+}
+
+// awaitSessions retries opening a session until one is established.
+func awaitSessions(ctx context.Context, addr string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		s, err := Connect(ctx, addr, 1, "")
+		if err == nil {
+			s.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no session within %v: %w", limit, err)
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }

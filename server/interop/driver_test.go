@@ -1,0 +1,186 @@
+//go:build interop
+
+package interop
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zksim/zksim/server"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(xs ...int) []time.Duration {
+		var d []time.Duration
+		for _, x := range xs {
+			d = append(d, time.Duration(x)*time.Millisecond)
+		}
+		return d
+	}
+	tests := []struct {
+		name string
+		lat  []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one", ms(7), 99, 7 * time.Millisecond},
+		{"median of five, unsorted", ms(5, 1, 4, 2, 3), 50, 3 * time.Millisecond},
+		{"p50 of four is the second", ms(4, 3, 2, 1), 50, 2 * time.Millisecond},
+		{"p99 of a hundred is the 99th", ms(seq(100)...), 99, 99 * time.Millisecond},
+		{"p99 of a thousand", ms(seq(1000)...), 99, 990 * time.Millisecond},
+		{"p100 is the maximum", ms(3, 9, 1), 100, 9 * time.Millisecond},
+		{"p0 is the minimum", ms(3, 9, 1), 0, 1 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Percentile(tt.lat, tt.p); got != tt.want {
+				t.Errorf("Percentile(%v) = %v, want %v", tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+func seq(n int) []int {
+	xs := make([]int, n)
+	for i := range xs {
+		xs[i] = n - i // descending, so Percentile has to sort
+	}
+	return xs
+}
+
+func TestParseRSS(t *testing.T) {
+	tests := []struct {
+		name, status string
+		want         int64
+		err          error
+	}{
+		{"typical", "Name:\tzkserver\nVmPeak:\t  99 kB\nVmRSS:\t    1234 kB\nThreads:\t5\n", 1234 * 1024, nil},
+		{"missing", "Name:\tzombie\nState:\tZ (zombie)\n", 0, ErrNoRSS},
+		{"bad unit", "VmRSS:\t12 MB\n", 0, ErrNoRSS},
+		{"not a number", "VmRSS:\tlots kB\n", 0, ErrNoRSS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRSS(strings.NewReader(tt.status))
+			if !errors.Is(err, tt.err) || got != tt.want {
+				t.Errorf("parseRSS = %d, %v; want %d, %v", got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestComparisonRatios(t *testing.T) {
+	res := func(op Op, ops int, p99 time.Duration) Result {
+		return Result{Op: op, Clients: 1, Ops: ops, Elapsed: time.Second, P50: p99 / 2, P99: p99}
+	}
+	c := Comparison{
+		Cells: []Cell{
+			{Zksim: res(OpCreate, 400, time.Millisecond), Apache: res(OpCreate, 100, 4*time.Millisecond)},
+			{Zksim: res(OpSetData, 100, time.Millisecond), Apache: res(OpSetData, 100, time.Millisecond)},
+			{Zksim: res(OpGetData, 9000, time.Millisecond), Apache: res(OpGetData, 1000, time.Millisecond)},
+		},
+		ZksimRSS: 10 << 20, ApacheRSS: 100 << 20,
+		ZksimStartup: 10 * time.Millisecond, ApacheStartup: 500 * time.Millisecond,
+		CellDuration: time.Second,
+	}
+	// Writes only: sqrt(4 * 1) = 2; getData's 9x does not count.
+	if got := c.WriteThroughputRatio(); math.Abs(got-2) > 1e-9 {
+		t.Errorf("WriteThroughputRatio = %v, want 2", got)
+	}
+	// Every cell: cbrt(1/4 * 1 * 1).
+	if got, want := c.P99Ratio(), math.Cbrt(0.25); math.Abs(got-want) > 1e-9 {
+		t.Errorf("P99Ratio = %v, want %v", got, want)
+	}
+	var b strings.Builder
+	if err := c.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| create | 1 | 400 | 100 | 4.00 | 0.50 ms | 2.00 ms | 1.00 ms | 4.00 ms | 0.25 | 0/0 |",
+		"| write throughput (geomean of create and setData ratios) | | | 2.00 |",
+		"| RSS after the load (VmRSS) | 10.0 MiB | 100.0 MiB | 0.10 |",
+		"| start until ruok answers imok | 10.00 ms | 500.00 ms | 0.020 |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestGeomeanSkipsUnusable(t *testing.T) {
+	if got := geomean([]float64{math.NaN(), 0, 4, 1}); math.Abs(got-2) > 1e-9 {
+		t.Errorf("geomean = %v, want 2", got)
+	}
+	if got := geomean(nil); !math.IsNaN(got) {
+		t.Errorf("geomean(nil) = %v, want NaN", got)
+	}
+}
+
+func TestNormalizer(t *testing.T) {
+	in := "SLF4J: noise\nConnecting to 127.0.0.1:2181\n\nctime = Sun Nov 22 04:20:07 UTC 2026\nephemeralOwner = 0x0\nephemeralOwner = 0x1a2017b86bd0002\n"
+	want := "Connecting to <addr>\nctime = <time>\nephemeralOwner = 0x0\nephemeralOwner = <session>\n"
+	if got := zkCliNormal.apply(in); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := sortChildren("/c: rc = 0\n\tb\n\ta\ntime = 1\n\tversion=1\n"), "/c: rc = 0\n\ta\n\tb\ntime = 1\n\tversion=1\n"; got != want {
+		t.Errorf("sortChildren = %q, want %q", got, want)
+	}
+}
+
+// TestLoadAgainstInProcessServer drives every operation briefly against an
+// in-process server: each completes without errors and create leaves nothing behind.
+func TestLoadAgainstInProcessServer(t *testing.T) {
+	addr, stop, err := server.StartStandalone(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	s, err := Connect(t.Context(), addr, 4, "/load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for _, op := range []Op{OpCreate, OpSetData, OpGetData} {
+		r, err := s.Load(t.Context(), op, 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Ops == 0 || r.Errors != 0 || r.Clients != 4 || r.P50 <= 0 || r.P99 < r.P50 {
+			t.Errorf("%s: %+v", op, r)
+		}
+	}
+	for i := range 4 {
+		kids, _, err := s.conns[0].Children(s.node(i))
+		if err != nil || len(kids) != 0 {
+			t.Errorf("%s after create load: %v %v", s.node(i), kids, err)
+		}
+	}
+	if _, err := s.operation("sync"); !errors.Is(err, ErrBadOp) {
+		t.Errorf("unknown op: %v", err)
+	}
+}
+
+// TestStopKillsServer checks a started zkserver is gone after Stop, group and all.
+func TestStopKillsServer(t *testing.T) {
+	p := startServer(t, Zksim)
+	if p.Startup <= 0 {
+		t.Errorf("startup %v", p.Startup)
+	}
+	if rss, err := p.RSS(); err != nil || rss <= 0 {
+		t.Errorf("RSS = %d, %v", rss, err)
+	}
+	pid := p.Pid()
+	p.Stop()
+	p.Stop() // a second Stop is harmless
+	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process group %d still there: %v", pid, err)
+	}
+	if _, err := FourLetterWord(p.Addr, "ruok", time.Second); err == nil {
+		t.Errorf("%s still answers after Stop", p.Addr)
+	}
+}
