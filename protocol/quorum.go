@@ -129,7 +129,6 @@ type quorum struct {
 
 	msgs       []PeerMessage // election messages not yet handed out
 	roleChange *RoleChange
-	reason     string
 	events     []NodeEvent
 	inflight   *zab.Ready // taken by Ready, acted on by Advance
 
@@ -362,8 +361,7 @@ func (p *Peer) syncRole() {
 		}
 		q.started = true
 		q.role, q.epoch, q.leader = role, epoch, leader
-		q.roleChange = &RoleChange{Role: roleName(role), Epoch: epoch, Leader: leader, Reason: q.reason}
-		q.reason = ""
+		q.roleChange = &RoleChange{Role: roleName(role), Epoch: epoch, Leader: leader}
 		if role == zab.RoleLooking {
 			clear(q.infos)
 			q.el.Start(zn.LastZxid(), zn.CurrentEpoch())

@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -540,4 +541,70 @@ func TestQuorumCloseSessionThroughAFollower(t *testing.T) {
 	}
 	c.retryAt = w.now
 	w.runUntil(2000, "refusal", func() bool { return c.expired == 1 })
+}
+
+// TestQuorumForwardedWritesAnswerLikeTheLeader sends the same writes through a
+// follower and through the leader of two fresh ensembles: every reply must match.
+func TestQuorumForwardedWritesAnswerLikeTheLeader(t *testing.T) {
+	script := []wire.Request{
+		&wire.CreateRequest{Op: wire.OpCreate2, Path: "/a", Data: []byte("x"), ACL: openACL()},
+		&wire.MultiRequest{Ops: []wire.Request{
+			&wire.CreateRequest{Op: wire.OpCreate, Path: "/a/b", ACL: openACL()},
+			&wire.SetDataRequest{Path: "/a", Data: []byte("y"), Version: 0},
+		}},
+		&wire.MultiRequest{Ops: []wire.Request{
+			&wire.CheckVersionRequest{Path: "/a", Version: 7},
+			&wire.DeleteRequest{Path: "/a/b", Version: -1},
+		}},
+		&wire.SetDataRequest{Path: "/a", Data: []byte("z"), Version: 5},
+		&wire.CreateRequest{Op: wire.OpCreate, Path: "/a/b", ACL: openACL()},
+		&wire.DeleteRequest{Path: "/a/b", Version: -1},
+		&wire.CreateRequest{Op: wire.OpCreate, Path: "/seq-", ACL: openACL(), Flags: wire.ModePersistentSequential},
+		&wire.SetACLRequest{Path: "/a", ACL: openACL(), Version: 0},
+		&wire.GetDataRequest{Path: "/a"},
+	}
+	run := func(viaLeader bool) []string {
+		w := newWorld(t, 14, 3, 0, nil)
+		w.runUntil(5000, "leader", w.settled)
+		server := follower(w)
+		if viaLeader {
+			server = w.leader()
+		}
+		c := w.addClient("c", server)
+		c.sticky = true
+		w.runUntil(2000, "session", func() bool { return c.connected })
+		var replies []string
+		for _, req := range script {
+			xid := c.request(req)
+			w.runUntil(2000, "reply", func() bool { _, ok := c.results[xid]; return ok })
+			h, resp, err := wire.DecodeReply(c.frames[xid], req.OpCode())
+			require.NoError(t, err)
+			replies = append(replies, fmt.Sprintf("%v %v %s", h.Err, zab.CounterOf(h.Zxid), describeReply(resp)))
+		}
+		return replies
+	}
+	leader, follower := run(true), run(false)
+	require.Equal(t, leader, follower)
+	t.Log(strings.Join(leader, "\n"))
+}
+
+// describeReply renders what of a reply does not depend on timing or session ids.
+func describeReply(resp wire.Response) string {
+	switch r := resp.(type) {
+	case *wire.PathResponse:
+		return r.Path
+	case *wire.Create2Response:
+		return fmt.Sprintf("%s v%d", r.Path, r.Stat.Version)
+	case *wire.StatResponse:
+		return fmt.Sprintf("v%d", r.Stat.Version)
+	case *wire.GetDataResponse:
+		return fmt.Sprintf("%q v%d", r.Data, r.Stat.Version)
+	case *wire.MultiResponse:
+		var parts []string
+		for _, sub := range r.Results {
+			parts = append(parts, fmt.Sprintf("%v:%v:%s", sub.Op, sub.Err, describeReply(sub.Resp)))
+		}
+		return fmt.Sprint(parts)
+	}
+	return fmt.Sprintf("%T", resp)
 }

@@ -556,6 +556,7 @@ type worldClient struct {
 	maxPipe  int
 	acked    []string
 	results  map[int32]wire.ReplyHeader
+	frames   map[int32][]byte // the reply payloads, by xid
 	watches  []wire.WatcherEvent
 	paths    map[int32]string
 	silenced bool // sends nothing, not even pings
@@ -563,7 +564,7 @@ type worldClient struct {
 
 func (w *world) addClient(name string, server int64) *worldClient {
 	c := &worldClient{w: w, name: name, server: server, inflight: map[int32]wire.OpCode{}, maxPipe: 1,
-		results: map[int32]wire.ReplyHeader{}, paths: map[int32]string{}, timeout: 30 * worldTick}
+		results: map[int32]wire.ReplyHeader{}, frames: map[int32][]byte{}, paths: map[int32]string{}, timeout: 30 * worldTick}
 	w.clients = append(w.clients, c)
 	return c
 }
@@ -670,6 +671,7 @@ func (c *worldClient) receive(o Output) {
 			} else if _, ok := c.inflight[hdr.Xid]; ok {
 				delete(c.inflight, hdr.Xid)
 				c.results[hdr.Xid] = hdr
+				c.frames[hdr.Xid] = payload
 				if hdr.Err == wire.ErrOK && c.paths[hdr.Xid] != "" {
 					c.acked = append(c.acked, c.paths[hdr.Xid])
 				}
