@@ -3,6 +3,7 @@ package zab
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,6 +163,25 @@ func TestZK1291LeaderInfoBeforeAcceptedEpoch(t *testing.T) {
 		}
 		if broken := sent > durable; broken != buggy {
 			t.Fatalf("buggy=%v: LEADERINFO for epoch %d with durable acceptedEpoch %d", buggy, sent, durable)
+		}
+	}
+}
+
+// TestCatalogCoverage: every zab fault in the catalog is hunted in the world or, as
+// its Notes say, tested at the package level.
+func TestCatalogCoverage(t *testing.T) {
+	packageLevel := []string{bugs.ZK1291}
+	for _, b := range bugs.Catalog() {
+		if b.Package != "zab" {
+			continue
+		}
+		hunted := slices.Contains(zabBugs, b.Name)
+		single := slices.Contains(packageLevel, b.Name)
+		if hunted == single {
+			t.Errorf("%s: hunted=%v, package-level=%v; want exactly one", b.Name, hunted, single)
+		}
+		if single && !strings.Contains(b.Notes, "package level only") {
+			t.Errorf("%s: Notes should say it is tested at the package level only", b.Name)
 		}
 	}
 }
