@@ -141,8 +141,10 @@ func start(ctx context.Context, kind Kind, dir string, command func(cfg string) 
 	cmd := command(cfg)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = log, log
-	// A group of its own, so Stop also takes any child the server started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A group of its own, so Stop also takes any child the server started; and
+	// killed with us should this process die before it can call Stop (a test
+	// timeout, a closed pipe).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p := &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd, log: log, waitErr: make(chan error, 1)}
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
