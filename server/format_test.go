@@ -52,17 +52,20 @@ func TestConnLine(t *testing.T) {
 	for _, ms := range []int64{0, 7, 2} {
 		c.lat.add(ms)
 	}
-	if got, want := connLine(c, false), " /127.0.0.1:47062[1](queued=0,recved=6,sent=6)\n"; got != want {
+	if got, want := connLine(c, 0, false), " /127.0.0.1:47062[1](queued=0,recved=6,sent=6)\n"; got != want {
 		t.Errorf("short: %q, want %q", got, want)
 	}
 	want := " /127.0.0.1:47062[1](queued=0,recved=6,sent=6,sid=0x100003e24820000,lop=GETC,est=1795317160984,to=30000," +
 		"lcxid=0x5,lzxid=0x4,lresp=1795317161000,llat=2,minlat=0,avglat=3,maxlat=7)\n"
-	if got := connLine(c, true); got != want {
+	if got := connLine(c, 0, true); got != want {
 		t.Errorf("long:\n%q\nwant\n%q", got, want)
+	}
+	if got, want := connLine(c, 3, false), " /127.0.0.1:47062[1](queued=3,recved=6,sent=6)\n"; got != want {
+		t.Errorf("queued: %q, want %q", got, want)
 	}
 	// A four-letter-word connection has no session and reads nothing more.
 	w := &clientConn{remote: "127.0.0.1:47128", recved: 1, fourLetter: true}
-	if got, want := connLine(w, true), " /127.0.0.1:47128[0](queued=0,recved=1,sent=0)\n"; got != want {
+	if got, want := connLine(w, 0, true), " /127.0.0.1:47128[0](queued=0,recved=1,sent=0)\n"; got != want {
 		t.Errorf("4lw: %q, want %q", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/server/config"
 )
 
@@ -60,8 +61,9 @@ func (s *Server) fourLetterWord(cmd string, now time.Time) string {
 		return s.cfg.Conf(config.ConfStats{DataDirSize: snap, DataLogSize: log})
 	case "cons":
 		var b strings.Builder
+		queued := queuedByConn(s.core.Status())
 		for _, c := range s.sortedConns() {
-			b.WriteString(connLine(c, true))
+			b.WriteString(connLine(c, queued[c.id], true))
 		}
 		b.WriteString("\n")
 		return b.String()
@@ -106,8 +108,9 @@ func (s *Server) srvr(stat bool) string {
 	b.WriteString("Zookeeper version: " + Version + "\n")
 	if stat {
 		b.WriteString("Clients:\n")
+		queued := queuedByConn(st)
 		for _, c := range s.sortedConns() {
-			b.WriteString(connLine(c, false))
+			b.WriteString(connLine(c, queued[c.id], false))
 		}
 		b.WriteString("\n")
 	}
@@ -132,15 +135,24 @@ func (s *Server) srvr(stat bool) string {
 	return b.String()
 }
 
+// queuedByConn is how many requests each connection has waiting in the core.
+func queuedByConn(st protocol.Status) map[protocol.ConnID]int {
+	out := make(map[protocol.ConnID]int, len(st.Connections))
+	for _, c := range st.Connections {
+		out[c.Conn] = c.Queued
+	}
+	return out
+}
+
 // connLine is ServerCnxn.dumpConnectionInfo: the short form for stat, the long one for
 // cons when the connection has a session.
-func connLine(c *clientConn, long bool) string {
+func connLine(c *clientConn, queued int, long bool) string {
 	interest := "1"
 	if c.fourLetter {
 		interest = "0"
 	}
 	var b strings.Builder
-	b.WriteString(" /" + c.remote + "[" + interest + "](queued=0,recved=" + strconv.FormatUint(c.recved, 10) +
+	b.WriteString(" /" + c.remote + "[" + interest + "](queued=" + strconv.Itoa(queued) + ",recved=" + strconv.FormatUint(c.recved, 10) +
 		",sent=" + strconv.FormatUint(c.sent, 10))
 	if long && c.session != 0 {
 		b.WriteString(",sid=" + hexID(c.session) + ",lop=" + cmp.Or(c.lastOp, "NA") +
