@@ -506,6 +506,9 @@ func (p *Peer) receiveConnect(cn *conn, payload []byte) {
 	cn.session = id
 	cn.timeout = timeout
 	p.sessions.Touch(id, p.now)
+	if p.isLeader() {
+		_ = p.sessions.SetOwner(id, p.q.id) // open, checked above
+	}
 	pw := session.Password(id)
 	frame := wire.EncodeConnectResponse(&wire.ConnectResponse{TimeOut: timeout, SessionID: int64(id), Passwd: pw[:], HasReadOnly: req.HasReadOnly})
 	cn.queue = append(cn.queue, &pending{op: wire.OpCreateSession, done: true, frame: frame})
@@ -593,6 +596,10 @@ func (p *Peer) handleRequest(cn *conn, hdr wire.RequestHeader, req wire.Request)
 		}
 	}
 	if dreq, ok := writeRequest(req); ok && !pe.done {
+		if err := p.checkOwner(cn); err != nil {
+			p.proposeError(cn, hdr, errCode(err, wire.ErrSessionMoved))
+			return
+		}
 		pe.write = true
 		cn.queue = append(cn.queue, pe)
 		if p.isLearner() {
@@ -847,7 +854,8 @@ func (p *Peer) answer(pr proposal, res datatree.Result) {
 			body = writeResponse(pe.op, res)
 		}
 		pe.frame = wire.EncodeReply(hdr, body)
-		if pe.op == wire.OpCloseSession {
+		// The session moved to another server: ZooKeeper closes this connection.
+		if pe.op == wire.OpCloseSession || hdr.Err == wire.ErrSessionMoved {
 			pe.close = true
 		}
 	}

@@ -240,6 +240,16 @@ func (p *Peer) isLearner() bool {
 
 func (p *Peer) isLeader() bool { return p.q != nil && p.q.role == zab.RoleLeader }
 
+// checkOwner is the leader's check that a local client's session is still served
+// here (ZooKeeper's checkSession with this server as owner). Learners leave the check
+// to the leader, which runs it on their forwarded requests.
+func (p *Peer) checkOwner(cn *conn) error {
+	if !p.isLeader() {
+		return nil
+	}
+	return p.sessions.Check(cn.session, p.q.id)
+}
+
 // StepPeer hands the Peer one whole message from server from on channel ch.
 func (p *Peer) StepPeer(from int64, ch Channel, msg []byte) {
 	q := p.q
@@ -605,6 +615,11 @@ func (p *Peer) quorumAdvance() {
 		for _, rv := range zr.Revalidations {
 			if p.isLeader() {
 				valid := p.sessions.Touch(session.ID(rv.SessionID), p.now)
+				if valid {
+					// The session now belongs to that learner: requests still coming
+					// through its previous server fail with SESSIONMOVED.
+					_ = p.sessions.SetOwner(session.ID(rv.SessionID), rv.From)
+				}
 				if err := q.zn.AnswerRevalidate(rv.From, rv.SessionID, valid); err != nil {
 					p.cfg.Logger.Debug("cannot answer revalidation", "to", rv.From, "err", err)
 				}
@@ -726,8 +741,8 @@ func (p *Peer) pipelineForwarded(r zab.Request) {
 		p.proposeErrorTxn(r.SessionID, in.cxid, in.code)
 		return
 	}
-	if p.sessions.State(id) != session.StateOpen {
-		p.proposeErrorTxn(r.SessionID, in.cxid, wire.ErrSessionExpired)
+	if err := p.sessions.Check(id, r.From); err != nil {
+		p.proposeErrorTxn(r.SessionID, in.cxid, errCode(err, wire.ErrSessionExpired))
 		return
 	}
 	p.sessions.Touch(id, p.now)

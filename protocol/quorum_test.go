@@ -608,3 +608,41 @@ func describeReply(resp wire.Response) string {
 	}
 	return fmt.Sprintf("%T", resp)
 }
+
+// TestQuorumSessionMovedRefusesTheOldServer: once a client took its session to
+// another server, a write still arriving through the old one fails with SESSIONMOVED
+// and that connection closes, as in ZooKeeper.
+func TestQuorumSessionMovedRefusesTheOldServer(t *testing.T) {
+	for _, viaLeader := range []bool{false, true} {
+		t.Run(fmt.Sprint("old server is leader ", viaLeader), func(t *testing.T) {
+			w := newWorld(t, 15, 3, 0, nil)
+			w.runUntil(5000, "leader", w.settled)
+			old, moved := follower(w), w.leader()
+			if viaLeader {
+				old, moved = moved, old
+			}
+			ghost := w.addClient("ghost", old)
+			ghost.sticky = true
+			w.runUntil(2000, "session", func() bool { return ghost.connected })
+			x := ghost.request(&wire.CreateRequest{Op: wire.OpCreate, Path: "/before", ACL: openACL()})
+			w.runUntil(2000, "first write", func() bool { _, ok := ghost.results[x]; return ok })
+			require.Equal(t, wire.ErrOK, ghost.results[x].Err)
+
+			c := w.addClient("mover", moved)
+			c.sticky = true
+			c.session, c.passwd = ghost.session, ghost.passwd
+			w.runUntil(2000, "move", func() bool { return c.connected })
+			require.Equal(t, ghost.session, c.session)
+
+			x = ghost.request(&wire.CreateRequest{Op: wire.OpCreate, Path: "/stale", ACL: openACL()})
+			w.runUntil(2000, "refusal", func() bool { _, ok := ghost.results[x]; return ok })
+			require.Equal(t, wire.ErrSessionMoved, ghost.results[x].Err)
+			require.Zero(t, ghost.conn, "the old server closes the moved session's connection")
+			ghost.silenced = true
+
+			y := c.request(&wire.CreateRequest{Op: wire.OpCreate, Path: "/after", ACL: openACL()})
+			w.runUntil(2000, "write after the move", func() bool { _, ok := c.results[y]; return ok })
+			require.Equal(t, wire.ErrOK, c.results[y].Err)
+		})
+	}
+}
