@@ -308,8 +308,17 @@ func (p *Peer) tickQuorum(now int64) {
 	q.zn.Tick(now)
 	q.el.Tick(now)
 	p.pumpElection()
-	if q.serving && p.isLeader() {
+	switch {
+	case q.serving && p.isLeader():
 		p.expireAndSweep(now)
+	case p.isLearner():
+		// Only the leader expires sessions. A learner renews the ones its own clients
+		// left idle, which also lets its table drop its passed expiry buckets.
+		for _, id := range p.sessions.Expired(now) {
+			timeout, _ := p.sessions.Timeout(id)
+			p.sessions.Remove(id)
+			p.sessions.Track(id, timeout, now)
+		}
 	}
 	p.syncRole()
 }
