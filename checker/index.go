@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 )
 
@@ -65,6 +67,8 @@ type index struct {
 	sessions map[int64]*sessionInfo
 	// writeDup lists pairs of OK writes that carry the same zxid.
 	writeDup [][2]int
+	// replies lists, per connection, its OK operations in return order.
+	replies map[clientKey][]int
 }
 
 func (ix *index) path(p string) *pathLog {
@@ -137,7 +141,7 @@ func buildIndex(h *History) *index {
 		}
 	}
 	for _, pl := range ix.paths {
-		sort.SliceStable(pl.changes, func(a, b int) bool { return pl.changes[a].zxid < pl.changes[b].zxid })
+		slices.SortStableFunc(pl.changes, func(a, b change) int { return cmp.Compare(a.zxid, b.zxid) })
 	}
 	ix.addSessionCloses()
 	for _, pl := range ix.paths {
@@ -290,11 +294,11 @@ func (ix *index) computeLower() {
 		k := clientKey{ops[i].Client, ops[i].Session}
 		byClient[k] = append(byClient[k], i)
 	}
-	var byReturn []int
-	for _, list := range byClient {
-		byReturn = append(byReturn[:0], list...)
-		sort.SliceStable(list, func(a, b int) bool { return ops[list[a]].Invoke < ops[list[b]].Invoke })
-		sort.SliceStable(byReturn, func(a, b int) bool { return ops[byReturn[a]].Return < ops[byReturn[b]].Return })
+	ix.replies = make(map[clientKey][]int, len(byClient))
+	for k, list := range byClient {
+		byReturn := slices.Clone(list)
+		slices.SortStableFunc(list, func(a, b int) int { return cmp.Compare(ops[a].Invoke, ops[b].Invoke) })
+		slices.SortStableFunc(byReturn, func(a, b int) int { return cmp.Compare(ops[a].Return, ops[b].Return) })
 		seen := int64(0)
 		r := 0
 		for _, i := range list {
@@ -306,6 +310,13 @@ func (ix *index) computeLower() {
 			}
 			ix.lower[i] = seen
 		}
+		okOnly := byReturn[:0]
+		for _, i := range byReturn {
+			if ops[i].Outcome == OutcomeOK {
+				okOnly = append(okOnly, i)
+			}
+		}
+		ix.replies[k] = okOnly
 	}
 }
 

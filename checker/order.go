@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -45,8 +47,8 @@ func checkWriteOrder(ix *index) []Result {
 			writes = append(writes, i)
 		}
 	}
-	sort.SliceStable(returned, func(a, b int) bool { return ops[returned[a]].Return < ops[returned[b]].Return })
-	sort.SliceStable(writes, func(a, b int) bool { return ops[writes[a]].Invoke < ops[writes[b]].Invoke })
+	slices.SortStableFunc(returned, func(a, b int) int { return cmp.Compare(ops[a].Return, ops[b].Return) })
+	slices.SortStableFunc(writes, func(a, b int) int { return cmp.Compare(ops[a].Invoke, ops[b].Invoke) })
 	maxZ, maxOp := int64(-1), -1
 	r := 0
 	for _, w := range writes {
@@ -69,16 +71,8 @@ func checkWriteOrder(ix *index) []Result {
 
 func checkMonotonic(ix *index) []Result {
 	ops := ix.h.Ops
-	byClient := make(map[clientKey][]int)
-	for i := range ops {
-		if ops[i].Outcome == OutcomeOK {
-			k := clientKey{ops[i].Client, ops[i].Session}
-			byClient[k] = append(byClient[k], i)
-		}
-	}
 	var out []Result
-	for _, list := range byClient {
-		sort.SliceStable(list, func(a, b int) bool { return ops[list[a]].Return < ops[list[b]].Return })
+	for _, list := range ix.replies {
 		maxZ, maxOp := int64(-1), -1
 		for _, i := range list {
 			if maxOp >= 0 && ops[i].Zxid < maxZ {
