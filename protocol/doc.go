@@ -28,7 +28,13 @@
 //     acceptedEpoch and currentEpoch files; fsync when MustSync. A periodic Snapshot
 //     (InstallSnapshot false) is written after the Records, and the next record
 //     starts a new log file. A host that can crash in the middle of this step
-//     should make it atomic when it installs a snapshot.
+//     should make it atomic when it installs a snapshot. A learner's sync may log
+//     transactions of the new epoch in the same Ready that raises currentEpoch; a
+//     crash after the records but before the epoch file leaves a log newer than
+//     currentEpoch, which storage.Recover refuses. Write the new currentEpoch to
+//     currentEpoch.tmp before the records and rename it after them: on restart,
+//     if Recover fails with storage.ErrEpoch and the tmp file exists, its epoch is
+//     the one the durable records vouch for (ZooKeeper's loadDataBase does the same).
 //  3. Send the PeerMessages whose AfterPersist is true: an ACK never precedes the
 //     fsync of what it acknowledges.
 //  4. Call Advance. Committed transactions are applied there, and their replies
