@@ -107,3 +107,23 @@ func hasVerdict(rep Report, p Property, v Verdict) bool {
 	}
 	return false
 }
+
+// expectViolation asserts that a report holds exactly when want is empty, and otherwise
+// names want as failed with a sentence a person can read.
+func expectViolation(t *testing.T, rep Report, want Property) {
+	t.Helper()
+	if want == "" {
+		if !rep.OK() {
+			t.Fatalf("valid input rejected:\n%s", rep)
+		}
+		return
+	}
+	if !hasVerdict(rep, want, Fail) {
+		t.Fatalf("violation of %s not reported:\n%s", want, rep)
+	}
+	for _, r := range rep.Find(want) {
+		if r.Verdict == Fail && r.Summary == "" {
+			t.Fatalf("failure without a sentence: %v", r)
+		}
+	}
+}
