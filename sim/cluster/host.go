@@ -196,6 +196,10 @@ func (h *Host) Start(env *sim.Env) {
 	}
 	h.peer = peer
 	env.Trace(fmt.Sprintf("recovered snapshot=%q records=%d last=%#x", rec.SnapshotName, len(rec.Records), rec.LastZxid))
+	if !h.ensemble() && h.cfg.Record != nil {
+		// A standalone server is its own leader (epoch 0) from the moment it serves.
+		h.cfg.Record.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Zxid: rec.LastZxid})
+	}
 	h.tick = env.SetTimer(h.cfg.TickInterval)
 	h.drive()
 }

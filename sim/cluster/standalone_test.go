@@ -222,3 +222,62 @@ func TestStandaloneSameSeedSameTrace(t *testing.T) {
 		t.Fatal("different seeds gave the same trace")
 	}
 }
+
+// A standalone server is its own leader: after every start it records leadership of
+// epoch 0, so the liveness check finds a leader after a heal that restarted it.
+func TestStandaloneRecordsItselfEstablished(t *testing.T) {
+	w, err := sim.New(worldOptions(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := w.Rand(sim.StreamWorkload)
+	c, err := cluster.New(w, cluster.Config{
+		Servers: 1, Clients: 2,
+		Peer:           protocol.Config{TickTime: 500},
+		SessionTimeout: sessionTimeout,
+		Workload: func(int) zkclient.Workload {
+			return &zkclient.Mix{Rand: rng, Interval: 20 * time.Millisecond, Concurrency: 2, Tasks: []zkclient.Weighted{
+				{Weight: 1, Task: &zkclient.Register{Keys: 2}},
+			}}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := c.Servers()[0]
+	heal := 5 * time.Second
+	w.At(sim.Time(3*time.Second), func() { _ = w.Crash(server) })
+	w.At(sim.Time(heal), func() { _ = w.Restart(server) })
+	w.RunFor(30 * time.Second)
+
+	logs := c.NodeLogs()
+	if len(logs) != 1 {
+		t.Fatalf("%d node logs, want 1", len(logs))
+	}
+	var starts, established []int64
+	for _, ev := range logs[0].Events {
+		switch ev.Kind {
+		case checker.NodeRestarted:
+			starts = append(starts, ev.Time)
+		case checker.NodeLeaderEstablished:
+			if ev.Epoch != 0 {
+				t.Errorf("standalone server established epoch %d, want 0", ev.Epoch)
+			}
+			established = append(established, ev.Time)
+		}
+	}
+	if len(starts) != 1 || len(established) != 2 || established[1] < starts[0] {
+		t.Fatalf("restarts at %v, established at %v: want established at the start and after the restart", starts, established)
+	}
+	h := c.History()
+	rep, err := checker.Check(&h, logs, checker.Options{SkipLinearizability: true, Liveness: &checker.LivenessConfig{
+		HealTime: int64(heal), TickTime: int64(500 * time.Millisecond), InitLimit: 10, SyncLimit: 5,
+		SessionTimeout: int64(sessionTimeout), ElectionTimeout: int64(time.Second), FinalizeWait: int64(200 * time.Millisecond),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("%s", rep)
+	}
+}
