@@ -23,14 +23,7 @@ var zkCliNormal = normalizer{
 // ZooKeeper: the outputs must be the same, zxids included, once times and session
 // ids are masked, and match testdata/zkcli.golden.
 func TestZkCli(t *testing.T) {
-	need(t, zkCliPath)
-	script, err := os.ReadFile("testdata/zkcli.script")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zksim, apache := startBoth(t)
-	got := zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", zksim.Addr))
-	want := zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", apache.Addr))
+	got, want := zkCliScript(t, "testdata/zkcli.script")
 	if got != want {
 		t.Errorf("zkCli output differs between Apache ZooKeeper (-) and zkserver (+):\n%s", lineDiff(want, got))
 	}
@@ -51,6 +44,21 @@ func TestZkCli(t *testing.T) {
 			t.Errorf("zkCli output lacks %q", line)
 		}
 	}
+}
+
+// zkCliScript feeds the script file to zkCli.sh on a fresh zkserver (got) and a
+// fresh Apache ZooKeeper (want), and returns both outputs normalized.
+func zkCliScript(t *testing.T, file string) (got, want string) {
+	t.Helper()
+	need(t, zkCliPath)
+	script, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zksim, apache := startBoth(t)
+	got = zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", zksim.Addr))
+	want = zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", apache.Addr))
+	return got, want
 }
 
 // TestZkCliBatch runs single commands the way scripts call zkCli.sh: the command on
@@ -88,14 +96,7 @@ func TestZkCliBatch(t *testing.T) {
 //
 // When zkserver changes to match, the test fails so the record is updated.
 func TestZkCliKnownDivergences(t *testing.T) {
-	need(t, zkCliPath)
-	script, err := os.ReadFile("testdata/zkcli_divergent.script")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zksim, apache := startBoth(t)
-	got := zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", zksim.Addr))
-	want := zkCliNormal.apply(runTool(t, string(script), zkCliPath, "-server", apache.Addr))
+	got, want := zkCliScript(t, "testdata/zkcli_divergent.script")
 	diff := lineDiff(want, got)
 	if diff == "" {
 		t.Fatal("zkCli output is now the same on both servers; remove the divergences from this test")

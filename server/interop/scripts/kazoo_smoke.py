@@ -8,6 +8,7 @@ check failed. The same script runs against Apache ZooKeeper, so a check that
 fails only against another server points at that server.
 """
 
+import contextlib
 import sys
 import threading
 import traceback
@@ -56,6 +57,17 @@ def connect(hosts, **kwargs):
     c = KazooClient(hosts=hosts, timeout=TIMEOUT, **kwargs)
     c.start(timeout=TIMEOUT)
     return c
+
+
+@contextlib.contextmanager
+def session(hosts, **kwargs):
+    """A second client for the duration of a with block."""
+    c = connect(hosts, **kwargs)
+    try:
+        yield c
+    finally:
+        c.stop()
+        c.close()
 
 
 class Fired:
@@ -186,13 +198,9 @@ def watches_from_another_session(c, hosts):
         if data == b"b":
             fired.set()
 
-    other = connect(hosts)
-    try:
+    with session(hosts) as other:
         other.set(p, b"b")
         expect(fired.wait(TIMEOUT), "DataWatch saw %r" % seen)
-    finally:
-        other.stop()
-        other.close()
 
 
 @check
@@ -247,12 +255,8 @@ def digest_acl(c, hosts):
         raises(NoAuthError, stranger.delete, p + "/open")
         expect(stranger.get(p + "/open")[0] == b"", "the child's own ACL is open")
         # Wrong password: authenticated, but as someone else.
-        wrong = connect(hosts, auth_data=[("digest", "alice:wrong")])
-        try:
+        with session(hosts, auth_data=[("digest", "alice:wrong")]) as wrong:
             raises(NoAuthError, wrong.get, p)
-        finally:
-            wrong.stop()
-            wrong.close()
         owner.set_acls(p, [make_digest_acl("alice", "secret", read=True)])
         raises(NoAuthError, owner.set, p, b"y")
         expect(owner.get(p)[0] == b"changed", "read with read-only acl")
@@ -267,13 +271,9 @@ def exists_needs_no_read_permission(c, hosts):
     """Apache ZooKeeper 3.8 answers exists with the Stat even without READ."""
     p = ROOT + "/unreadable"
     c.create(p, b"x", acl=[make_digest_acl("alice", "secret", all=True)])
-    stranger = connect(hosts)
-    try:
+    with session(hosts) as stranger:
         stat = stranger.exists(p)
         expect(stat is not None and stat.dataLength == 1, "exists %r" % (stat,))
-    finally:
-        stranger.stop()
-        stranger.close()
 
 
 @check
@@ -305,8 +305,7 @@ def sync_and_server_info(c, hosts):
 
 @check
 def lock_recipe(c, hosts):
-    other = connect(hosts)
-    try:
+    with session(hosts) as other:
         mine = c.Lock(ROOT + "/lock", "me")
         theirs = other.Lock(ROOT + "/lock", "them")
         expect(mine.acquire(timeout=TIMEOUT), "first acquire")
@@ -315,9 +314,6 @@ def lock_recipe(c, hosts):
         mine.release()
         expect(theirs.acquire(timeout=TIMEOUT), "acquire after release")
         theirs.release()
-    finally:
-        other.stop()
-        other.close()
 
 
 @check
