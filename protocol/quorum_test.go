@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/zksim/zksim/protocol/wire"
 	"github.com/zksim/zksim/protocol/zab"
@@ -645,4 +646,54 @@ func TestQuorumSessionMovedRefusesTheOldServer(t *testing.T) {
 			require.Equal(t, wire.ErrOK, c.results[y].Err)
 		})
 	}
+}
+
+// TestQuorumFaultScheduleProperty draws fault schedules with rapid (so a failure
+// shrinks to a short schedule): whatever the crashes, crash points and partitions,
+// one leader per epoch and one committed order hold throughout, and after healing
+// every server converges with every acknowledged write.
+func TestQuorumFaultScheduleProperty(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		w := newWorld(rt, seed, 3, rapid.IntRange(0, 1).Draw(rt, "observers"), func(c *Config) { c.SnapCount = 30 })
+		w.runUntil(5000, "leader", w.settled)
+		writers(w, 0, 2)
+		steps := rapid.IntRange(1, 12).Draw(rt, "faults")
+		for range steps {
+			w.run(rapid.Int64Range(50, 600).Draw(rt, "wait"))
+			id := rapid.SampledFrom(w.ids).Draw(rt, "server")
+			switch rapid.IntRange(0, 4).Draw(rt, "fault") {
+			case 0:
+				w.crash(id)
+			case 1:
+				w.restart(id)
+			case 2:
+				cp := rapid.SampledFrom(crashPoints).Draw(rt, "point")
+				if n := w.nodes[id]; n.up {
+					n.crash = func(_ *Ready, at crashPoint) bool { return at == cp }
+				}
+			case 3:
+				var rest []int64
+				for _, o := range w.ids {
+					if o != id {
+						rest = append(rest, o)
+					}
+				}
+				w.partition([]int64{id}, rest)
+			default:
+				w.heal()
+			}
+		}
+		w.heal()
+		for _, id := range w.ids {
+			w.nodes[id].crash = nil
+			w.restart(id)
+		}
+		w.runUntil(20000, "leader after healing", func() bool { return w.leader() != 0 })
+		for _, c := range w.clients {
+			c.next = nil
+		}
+		w.runUntil(30000, "convergence", w.settled)
+		w.checkAcked()
+	})
 }

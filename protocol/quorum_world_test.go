@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"testing"
 
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
@@ -63,8 +62,14 @@ type worldNode struct {
 	crash func(rd *Ready, at crashPoint) bool
 }
 
+// failer is what the world needs of a test: testing.TB or rapid.T.
+type failer interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 type world struct {
-	t       testing.TB
+	t       failer
 	rng     *rand.Rand
 	now     int64
 	cfg     Config
@@ -90,7 +95,7 @@ type world struct {
 	commits     int
 }
 
-func newWorld(t testing.TB, seed uint64, voters, observers int, tweak func(*Config)) *world {
+func newWorld(t failer, seed uint64, voters, observers int, tweak func(*Config)) *world {
 	w := &world{
 		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: 1_000_000,
 		nodes: map[int64]*worldNode{}, lastAt: map[[3]int64]int64{}, maxDelay: 10,
