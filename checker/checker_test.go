@@ -117,6 +117,24 @@ func TestHistoryChecks(t *testing.T) {
 			b.get(1, 40, 50, 7, "/a", "u", 1, 7, 1)
 		}, ""},
 
+		{"children listed at some zxid of the window", func(b *builder) {
+			b.create(0, 0, 10, 1, "/p", "")
+			b.create(0, 20, 30, 2, "/p/a", "")
+			b.create(0, 40, 50, 3, "/p/b", "")
+			b.add(Operation{Client: 1, Invoke: 60, Return: 70, Zxid: 2, Outcome: OutcomeOK,
+				Req: Request{Kind: OpGetChildren, Path: "/p"}, Resp: Response{Children: []string{"a"}}})
+		}, ""},
+		{"child missing that existed throughout", func(b *builder) {
+			b.create(0, 0, 10, 1, "/p", "")
+			b.create(0, 20, 30, 2, "/p/a", "")
+			b.add(Operation{Client: 0, Invoke: 60, Return: 70, Zxid: 2, Outcome: OutcomeOK,
+				Req: Request{Kind: OpGetChildren, Path: "/p"}, Resp: Response{Children: []string{}}})
+		}, PropReadState},
+		{"child listed that was never created", func(b *builder) {
+			b.create(0, 0, 10, 1, "/p", "")
+			b.add(Operation{Client: 0, Invoke: 60, Return: 70, Zxid: 1, Outcome: OutcomeOK,
+				Req: Request{Kind: OpGetChildren, Path: "/p"}, Resp: Response{Children: []string{"ghost"}}})
+		}, PropReadState},
 		{"sequential names grow", func(b *builder) {
 			b.create(0, 0, 10, 1, "/q", "")
 			b.createSeq(0, 20, 30, 2, "/q/n-", "/q/n-0000000000")

@@ -24,8 +24,10 @@
 //   - ZooKeeper order: writes have distinct zxids consistent with real time; each
 //     connection's reply zxids never go backwards (across reconnects too); every read
 //     returns the state at some zxid no older than what its client had seen (replaying
-//     the known writes per path, using the Stat's mzxid and czxid); a client's own writes
-//     are visible to its later reads; sequential names are unique and grow in zxid order.
+//     the known writes per path, using the Stat's mzxid and czxid; a getChildren lists
+//     only created children and every child present over its whole window); a client's
+//     own writes are visible to its later reads; sequential names are unique and grow in
+//     zxid order.
 //   - Watches fire at most once per registration and arrive before any reply carrying a
 //     zxid at or past the change that fired them, so no change is missed.
 //   - Sessions: an ended session's later operations fail; nothing it writes commits after
@@ -37,6 +39,4 @@
 //     survive on every live node; live nodes converge to one digest at one zxid.
 //   - Liveness, from a LivenessConfig: a leader within LeaderBound and progress for every
 //     live client within ClientBound after the final heal.
-//
-// getChildren results are not yet compared with the replayed tree.
 package checker

@@ -244,6 +244,20 @@ func (g *generator) read(c int, kind OpKind, path string, fresh bool) {
 	g.steps = append(g.steps, genStep{op: op, client: c, applied: true})
 }
 
+// readChildren lists /q, where the sequential nodes live, at a zxid the client may see.
+func (g *generator) readChildren(c int) {
+	z := int64(g.draw(int(g.seen[c]), int(g.zxid)))
+	op := Operation{Client: c, Session: g.session[c], Req: Request{Kind: OpGetChildren, Path: "/q"}, Outcome: OutcomeOK, Zxid: z}
+	for p := range g.trees[z] {
+		if parentOf(p) == "/q" {
+			op.Resp.Children = append(op.Resp.Children, p[len("/q/"):])
+		}
+	}
+	sort.Strings(op.Resp.Children)
+	g.seen[c] = max(g.seen[c], z)
+	g.steps = append(g.steps, genStep{op: op, client: c, applied: true})
+}
+
 func (g *generator) sync(c int) {
 	op := Operation{Client: c, Session: g.session[c], Req: Request{Kind: OpSync, Path: "/"}, Outcome: OutcomeOK, Zxid: g.zxid}
 	g.seen[c] = g.zxid
@@ -276,7 +290,9 @@ func (g *generator) run() {
 		if g.draw(0, 1) == 0 {
 			version = int32(g.draw(0, 2))
 		}
-		switch g.draw(0, 14) {
+		switch g.draw(0, 15) {
+		case 15:
+			g.readChildren(c)
 		case 0, 1:
 			g.write(c, Request{Kind: OpCreate, Path: g.path(), Data: g.nextValue()})
 		case 2:

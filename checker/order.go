@@ -94,8 +94,16 @@ func checkMonotonic(ix *index) []Result {
 func checkReads(ix *index) []Result {
 	ops := ix.h.Ops
 	var out []Result
+	var children map[string][]string
 	for i := range ops {
 		op := &ops[i]
+		if op.Outcome == OutcomeOK && op.Req.Kind == OpGetChildren && op.Resp.Err == ErrOK {
+			if children == nil {
+				children = ix.childPaths()
+			}
+			out = append(out, ix.checkChildrenRead(i, op, children)...)
+			continue
+		}
 		if op.Outcome != OutcomeOK || (op.Req.Kind != OpGetData && op.Req.Kind != OpExists) {
 			continue
 		}
@@ -231,53 +239,15 @@ func (ix *index) unknownCouldWrite(pl *pathLog, read *Operation) bool {
 // checkAbsentRead judges a read that found no node: there must be a zxid between the
 // client's last seen and the reply's zxid at which the node may have been absent.
 func (ix *index) checkAbsentRead(i int, op *Operation) (Result, bool) {
-	pl := ix.paths[op.Req.Path]
-	if pl == nil {
-		return Result{}, false
-	}
 	lower, upper := ix.lower[i], op.Zxid
-	at := sort.Search(len(pl.changes), func(k int) bool { return pl.changes[k].zxid > lower })
-	if at == 0 || pl.changes[at-1].kind == changeDelete {
-		return Result{}, false // absent at the lower bound
-	}
-	live := pl.changes[at-1]
-	for k := at; k < len(pl.changes) && pl.changes[k].zxid <= upper; k++ {
-		if pl.changes[k].kind == changeDelete {
-			return Result{}, false
-		}
-	}
-	for _, j := range pl.unknown {
-		u := &ix.h.Ops[j]
-		if u.Invoke > op.Return {
-			continue
-		}
-		if u.Req.Kind == OpDelete {
-			return Result{}, false
-		}
-		for k := range u.Req.Ops {
-			if u.Req.Ops[k].Kind == OpDelete && u.Req.Ops[k].Path == op.Req.Path {
-				return Result{}, false
-			}
-		}
-	}
-	if pl.unknownEphemeral {
-		return Result{}, false // an unknown ephemeral incarnation may have died with its session
-	}
-	if live.owner != 0 {
-		// A known closeSession zxid is already a change above. Otherwise the close may
-		// come at any zxid after the last one the session was served at.
-		s := ix.sessions[live.owner]
-		if s != nil && s.endZxid != 0 && s.endZxid <= upper {
-			return Result{}, false // closed within the window
-		}
-		if s == nil || s.endZxid == 0 {
-			if s == nil || !s.hasAlive || s.alive < upper {
-				return Result{}, false
-			}
-			return Result{Property: PropEphemeral, Verdict: Fail, Ops: append([]int{i}, evidenceOf(live)...),
-				Summary: fmt.Sprintf("%s found no node, but the ephemeral node was created at %s and its owner session %#x was still served at zxid %s, not before this read's zxid %s",
-					describeOp(i, op), zx(live.czxid), live.owner, zx(s.alive), zx(upper))}, true
-		}
+	pr, live, s := ix.presence(op.Req.Path, lower, upper, op.Return)
+	switch pr {
+	case mayBeAbsent:
+		return Result{}, false
+	case ephemeralLived:
+		return Result{Property: PropEphemeral, Verdict: Fail, Ops: append([]int{i}, evidenceOf(live)...),
+			Summary: fmt.Sprintf("%s found no node, but the ephemeral node was created at %s and its owner session %#x was still served at zxid %s, not before this read's zxid %s",
+				describeOp(i, op), zx(live.czxid), live.owner, zx(s.alive), zx(upper))}, true
 	}
 	prop := PropReadState
 	if live.op >= 0 && ix.h.Ops[live.op].Client == op.Client && ix.h.Ops[live.op].Session == op.Session {
@@ -286,6 +256,105 @@ func (ix *index) checkAbsentRead(i int, op *Operation) (Result, bool) {
 	return Result{Property: prop, Verdict: Fail, Ops: append([]int{i}, evidenceOf(live)...),
 		Summary: fmt.Sprintf("%s found no node, but the node existed at every zxid from the client's last seen %s to the reply's %s (written at %s)",
 			describeOp(i, op), zx(lower), zx(upper), zx(live.zxid))}, true
+}
+
+// presence says whether a path may have been absent at some zxid of a read's window.
+type presence uint8
+
+const (
+	mayBeAbsent    presence = iota
+	surelyPresent           // known present at every zxid of the window
+	ephemeralLived          // likewise, because its owner session was served later
+)
+
+// presence judges path over the zxid window [lower, upper] of a read that returned at
+// time before, returning the live change and, for an ephemeral, its owner session.
+func (ix *index) presence(path string, lower, upper, before int64) (presence, change, *sessionInfo) {
+	pl := ix.paths[path]
+	if pl == nil {
+		return mayBeAbsent, change{}, nil
+	}
+	at := sort.Search(len(pl.changes), func(k int) bool { return pl.changes[k].zxid > lower })
+	if at == 0 || pl.changes[at-1].kind == changeDelete {
+		return mayBeAbsent, change{}, nil // absent at the lower bound
+	}
+	live := pl.changes[at-1]
+	for k := at; k < len(pl.changes) && pl.changes[k].zxid <= upper; k++ {
+		if pl.changes[k].kind == changeDelete {
+			return mayBeAbsent, live, nil
+		}
+	}
+	for _, j := range pl.unknown {
+		u := &ix.h.Ops[j]
+		if u.Invoke > before {
+			continue
+		}
+		if u.Req.Kind == OpDelete {
+			return mayBeAbsent, live, nil
+		}
+		for k := range u.Req.Ops {
+			if u.Req.Ops[k].Kind == OpDelete && u.Req.Ops[k].Path == path {
+				return mayBeAbsent, live, nil
+			}
+		}
+	}
+	if pl.unknownEphemeral {
+		return mayBeAbsent, live, nil // an unknown ephemeral incarnation may have died with its session
+	}
+	if live.owner == 0 {
+		return surelyPresent, live, nil
+	}
+	// A replayed closeSession is already a change above. Otherwise the close may come at
+	// any zxid after the last one the session was served at.
+	s := ix.sessions[live.owner]
+	if s != nil && s.endZxid != 0 {
+		if s.endZxid <= upper {
+			return mayBeAbsent, live, s
+		}
+		return surelyPresent, live, s
+	}
+	if s == nil || !s.hasAlive || s.alive < upper {
+		return mayBeAbsent, live, s
+	}
+	return ephemeralLived, live, s
+}
+
+// checkChildrenRead judges a getChildren: every child listed was created by some write,
+// and every child known present over the whole window is listed.
+func (ix *index) checkChildrenRead(i int, op *Operation, children map[string][]string) []Result {
+	var out []Result
+	parent := op.Req.Path
+	prefix := parent + "/"
+	if parent == "/" {
+		prefix = "/"
+	}
+	listed := make(map[string]bool, len(op.Resp.Children))
+	for _, name := range op.Resp.Children {
+		p := prefix + name
+		listed[p] = true
+		pl := ix.paths[p]
+		created := pl != nil && pl.unknownCreates
+		if pl != nil {
+			for _, c := range pl.changes {
+				created = created || (c.kind == changeCreate && c.zxid <= op.Zxid)
+			}
+		}
+		if !created && len(ix.seqPaths[parent]) == 0 && p != "/zookeeper" {
+			out = append(out, Result{Property: PropReadState, Verdict: Fail, Ops: []int{i},
+				Summary: fmt.Sprintf("%s listed child %q, which no write in the history created by zxid %s", describeOp(i, op), name, zx(op.Zxid))})
+		}
+	}
+	for _, p := range children[parent] {
+		if listed[p] {
+			continue
+		}
+		if pr, live, _ := ix.presence(p, ix.lower[i], op.Zxid, op.Return); pr != mayBeAbsent {
+			out = append(out, Result{Property: PropReadState, Verdict: Fail, Ops: append([]int{i}, evidenceOf(live)...),
+				Summary: fmt.Sprintf("%s did not list %s, which existed at every zxid from the client's last seen %s to the reply's %s",
+					describeOp(i, op), p, zx(ix.lower[i]), zx(op.Zxid))})
+		}
+	}
+	return out
 }
 
 // seqCreate is one successful sequential creation.
@@ -359,6 +428,20 @@ func checkSequential(ix *index) []Result {
 				Summary: fmt.Sprintf("under %s, counter %d (zxid %s, %s) is not below counter %d (zxid %s, %s): sequence numbers must grow in zxid order",
 					c.parent, p.n, zx(p.zxid), describeOp(p.op, &ops[p.op]), c.n, zx(c.zxid), describeOp(c.op, &ops[c.op]))})
 		}
+	}
+	return out
+}
+
+// childPaths maps each parent to the sorted paths of its known children.
+func (ix *index) childPaths() map[string][]string {
+	out := make(map[string][]string)
+	for p := range ix.paths {
+		if p != "/" {
+			out[parentOf(p)] = append(out[parentOf(p)], p)
+		}
+	}
+	for _, list := range out {
+		slices.Sort(list)
 	}
 	return out
 }
