@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -225,6 +226,10 @@ type conn struct {
 	received    uint64
 	sent        uint64
 	lastZxid    int64
+	// held are requests that arrived while the leader revalidates the session the
+	// connection brought (ZooKeeper stops reading until the handshake completes).
+	held         [][]byte
+	revalidating bool
 }
 
 // pending is one request of a connection, answered strictly in arrival order.
@@ -402,6 +407,10 @@ func (p *Peer) Disconnect(c ConnID) {
 func (p *Peer) Receive(c ConnID, payload []byte) {
 	cn, ok := p.conns[c]
 	if !ok || cn.state == connClosed {
+		return
+	}
+	if cn.revalidating {
+		cn.held = append(cn.held, slices.Clone(payload))
 		return
 	}
 	cn.received++

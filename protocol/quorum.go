@@ -509,6 +509,7 @@ func (p *Peer) revalidate(cn *conn, id session.ID, timeout int32, req wire.Conne
 	pe := &pending{op: wire.OpCreateSession, write: true, connect: &req}
 	cn.queue = append(cn.queue, pe)
 	cn.timeout = timeout
+	cn.revalidating = true
 	q.revals = append(q.revals, revalWait{conn: cn.id, session: id, pe: pe})
 }
 
@@ -527,6 +528,7 @@ func (p *Peer) revalidated(id session.ID, valid bool) {
 		}
 		pe := w.pe
 		pe.done = true
+		cn.revalidating = false
 		if !valid {
 			pe.frame = wire.EncodeConnectResponse(&wire.ConnectResponse{Passwd: make([]byte, session.PasswordLen), HasReadOnly: pe.connect.HasReadOnly})
 			pe.close = true
@@ -544,6 +546,11 @@ func (p *Peer) revalidated(id session.ID, valid bool) {
 		pw := session.Password(id)
 		pe.frame = wire.EncodeConnectResponse(&wire.ConnectResponse{TimeOut: cn.timeout, SessionID: int64(id), Passwd: pw[:], HasReadOnly: pe.connect.HasReadOnly})
 		p.flush(cn)
+		held := cn.held
+		cn.held = nil
+		for _, payload := range held {
+			p.Receive(cn.id, payload)
+		}
 	}
 	q.revals = kept
 }
@@ -608,9 +615,6 @@ func (p *Peer) quorumAdvance() {
 		for _, e := range zr.CommittedEntries {
 			p.applyCommitted(e)
 		}
-		for _, r := range zr.Requests {
-			p.pipelineForwarded(r)
-		}
 		for _, rep := range zr.SessionReports {
 			entries, _, err := session.DecodeEntries(rep.Data)
 			if err != nil {
@@ -635,6 +639,11 @@ func (p *Peer) quorumAdvance() {
 				continue
 			}
 			p.revalidated(session.ID(rv.SessionID), rv.Valid)
+		}
+		// After revalidations: a learner's REVALIDATE precedes the requests it then
+		// forwards for that session.
+		for _, r := range zr.Requests {
+			p.pipelineForwarded(r)
 		}
 		for i := 0; i < zr.Syncs && len(q.syncs) > 0; i++ {
 			q.syncs[0].write = false // now answered like a read, at the head of its queue

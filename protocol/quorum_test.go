@@ -697,3 +697,42 @@ func TestQuorumFaultScheduleProperty(t *testing.T) {
 		w.checkAcked()
 	})
 }
+
+// TestQuorumRequestsPipelinedBehindAReconnect: a client sends requests right after
+// its ConnectRequest (as the Java client sends SetWatches); a learner holds them until
+// the leader revalidated the session, then answers them in order.
+func TestQuorumRequestsPipelinedBehindAReconnect(t *testing.T) {
+	w := newWorld(t, 16, 3, 0, nil)
+	w.runUntil(5000, "leader", w.settled)
+	var fs []int64
+	for _, id := range w.ids {
+		if id != w.leader() {
+			fs = append(fs, id)
+		}
+	}
+	c := w.addClient("p", fs[0])
+	c.sticky = true
+	ephemeralCreator(c, "/p")
+	w.runUntil(5000, "ephemeral", func() bool { return len(c.acked) == 1 })
+	c.disconnect()
+	c.next = nil
+
+	n := w.nodes[fs[1]]
+	w.nextConn++
+	conn := w.nextConn
+	c.conn, c.server, c.connected = conn, fs[1], false
+	w.byConn[conn] = c
+	n.p.Connect(conn, "10.0.0.9")
+	n.p.Receive(conn, wire.EncodeConnectRequest(&wire.ConnectRequest{TimeOut: c.timeout, LastZxidSeen: c.lastZxid, SessionID: c.session, Passwd: c.passwd})[4:])
+	c.xid++
+	c.inflight[c.xid] = wire.OpExists
+	n.p.Receive(conn, wire.EncodeRequest(c.xid, &wire.ExistsRequest{Path: "/p"})[4:])
+	c.xid++
+	c.inflight[c.xid] = wire.OpSetData
+	n.p.Receive(conn, wire.EncodeRequest(c.xid, &wire.SetDataRequest{Path: "/p", Data: []byte("v"), Version: -1})[4:])
+	w.drive(n)
+	w.runUntil(2000, "replies", func() bool { return len(c.inflight) == 0 })
+	require.True(t, c.connected)
+	require.Equal(t, wire.ErrOK, c.results[c.xid-1].Err)
+	require.Equal(t, wire.ErrOK, c.results[c.xid].Err)
+}
