@@ -409,6 +409,9 @@ func (p *Peer) Receive(c ConnID, payload []byte) {
 	if !ok || cn.state == connClosed {
 		return
 	}
+	if p.q != nil {
+		defer p.syncRole() // a refused proposal may have ended the leader's role
+	}
 	if cn.revalidating {
 		cn.held = append(cn.held, slices.Clone(payload))
 		return
