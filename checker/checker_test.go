@@ -210,6 +210,15 @@ func TestHistoryChecks(t *testing.T) {
 				Req:  Request{Kind: OpGetData, Path: "/e"},
 				Resp: Response{Data: "x", HasStat: true, Stat: Stat{Czxid: 1, Mzxid: 1, EphemeralOwner: sess}}})
 		}, PropEphemeral},
+		{"ephemeral seen after close despite an unknown write", func(b *builder) {
+			b.createEph(0, 0, 10, 1, "/e", "x")
+			b.unknown(2, 12, 14, Request{Kind: OpSetData, Path: "/e", Data: "u", Version: AnyVersion})
+			b.session(0, 30, SessionClosed, 2)
+			b.getNone(1, 40, 50, 3, "/zz")
+			b.add(Operation{Client: 1, Invoke: 60, Return: 70, Zxid: 3, Outcome: OutcomeOK,
+				Req:  Request{Kind: OpGetData, Path: "/e"},
+				Resp: Response{Data: "x", HasStat: true, Stat: Stat{Czxid: 1, Mzxid: 1, EphemeralOwner: sess}}})
+		}, PropEphemeral},
 		{"ephemeral vanished while its session lived", func(b *builder) {
 			b.createEph(0, 0, 10, 1, "/e", "x")
 			b.getNone(1, 20, 30, 5, "/zz")

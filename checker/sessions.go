@@ -56,8 +56,8 @@ func checkSessions(ix *index) []Result {
 			out = append(out, r)
 		}
 	}
-	// Reads of ephemerals whose creation the index does not know (an unknown create):
-	// the known-create case is judged by the read-state check against the inserted close.
+	// Reads of ephemerals whose deletion by the close was not replayed (an unknown write
+	// touched the path); the replayed case is judged by the read-state check.
 	for i := range ops {
 		op := &ops[i]
 		if op.Outcome != OutcomeOK || !op.Resp.HasStat || op.Resp.Err != ErrOK || !op.Req.Kind.IsRead() {
@@ -68,10 +68,8 @@ func checkSessions(ix *index) []Result {
 		if owner == 0 || s == nil || s.endZxid == 0 {
 			continue
 		}
-		if pl := ix.paths[op.Req.Path]; pl != nil {
-			if lo, hi := pl.changesAt(op.Resp.Stat.Czxid); lo < hi {
-				continue
-			}
+		if ix.closeReplayed(op.Req.Path, s) {
+			continue // the read-state check judges it against the replayed deletion
 		}
 		if ix.lower[i] >= s.endZxid || op.Resp.Stat.Czxid > s.endZxid {
 			r := Result{Property: PropEphemeral, Verdict: Fail, Ops: []int{i},
@@ -92,6 +90,21 @@ func createsEphemeral(r *Request) bool {
 	}
 	for k := range r.Ops {
 		if r.Ops[k].Kind == OpCreate && r.Ops[k].Ephemeral {
+			return true
+		}
+	}
+	return false
+}
+
+// closeReplayed reports whether the session's close was replayed as a deletion of path.
+func (ix *index) closeReplayed(path string, s *sessionInfo) bool {
+	pl := ix.paths[path]
+	if pl == nil {
+		return false
+	}
+	lo, hi := pl.changesAt(s.endZxid)
+	for k := lo; k < hi; k++ {
+		if pl.changes[k].session >= 0 && pl.changes[k].op < 0 {
 			return true
 		}
 	}
