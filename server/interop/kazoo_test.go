@@ -81,3 +81,52 @@ func TestKazoo(t *testing.T) {
 		})
 	}
 }
+
+// TestKazooAcrossRestart kills each server with SIGKILL under a live kazoo session
+// and restarts it on the same port and data: the session, its ephemeral node, the
+// data and the sequence counter must all come back, as they do on Apache ZooKeeper.
+func TestKazooAcrossRestart(t *testing.T) {
+	need(t, pythonPath)
+	for _, kind := range []Kind{Apache, Zksim} {
+		t.Run(string(kind), func(t *testing.T) {
+			p := startServer(t, kind)
+			cmd := exec.CommandContext(t.Context(), pythonPath, "scripts/kazoo_restart.py", p.Addr)
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var oks, fails []string
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				line := sc.Text()
+				switch {
+				case line == "restart":
+					if err := p.Restart(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					stdin.Write([]byte("go\n"))
+				case strings.HasPrefix(line, "ok "):
+					oks = append(oks, line)
+				case strings.HasPrefix(line, "FAIL "):
+					fails = append(fails, line)
+				}
+			}
+			err = cmd.Wait()
+			for _, f := range fails {
+				t.Error(f)
+			}
+			if len(oks)+len(fails) != 6 {
+				t.Errorf("%d of 6 checks reported (%v); oks %v\n%s", len(oks)+len(fails), err, oks, stderr.String())
+			}
+		})
+	}
+}

@@ -55,6 +55,7 @@ type Process struct {
 	// ruok with imok.
 	Startup time.Duration
 
+	command  func() *exec.Cmd
 	cmd      *exec.Cmd
 	log      *os.File
 	stopOnce sync.Once
@@ -138,32 +139,49 @@ func start(ctx context.Context, kind Kind, dir string, command func(cfg string) 
 	if err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
 	}
-	cmd := command(cfg)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = log, log
+	p := &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, log: log,
+		command: func() *exec.Cmd { return command(cfg) }}
+	if err := p.launch(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// launch starts the server process and waits until it takes sessions.
+func (p *Process) launch(ctx context.Context) error {
+	cmd := p.command()
+	cmd.Dir = p.Dir
+	cmd.Stdout, cmd.Stderr = p.log, p.log
 	// A group of its own, so Stop also takes any child the server started; and
 	// killed with us should this process die before it can call Stop (a test
 	// timeout, a closed pipe).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, cmd: cmd, log: log, waitErr: make(chan error, 1)}
+	p.cmd, p.waitErr, p.stopOnce = cmd, make(chan error, 1), sync.Once{}
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
-		log.Close()
-		return nil, fmt.Errorf("interop: start %s: %w", kind, err)
+		return fmt.Errorf("interop: start %s: %w", p.Kind, err)
 	}
 	go func() { p.waitErr <- cmd.Wait() }()
 	if err := p.awaitImok(ctx, 60*time.Second); err != nil {
-		p.Stop()
-		return nil, fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, kind, err, p.Log())
+		p.kill()
+		return fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, p.Kind, err, p.Log())
 	}
 	p.Startup = time.Since(began)
 	// Apache ZooKeeper answers imok a moment before it takes sessions; what
 	// follows wants sessions.
 	if err := awaitSessions(ctx, p.Addr, 60*time.Second); err != nil {
-		p.Stop()
-		return nil, fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, kind, err, p.Log())
+		p.kill()
+		return fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, p.Kind, err, p.Log())
 	}
-	return p, nil
+	return nil
+}
+
+// Restart kills the server with SIGKILL, as a crash would, and starts it again
+// on the same port with the same data.
+func (p *Process) Restart(ctx context.Context) error {
+	p.kill()
+	return p.launch(ctx)
 }
 
 // awaitImok polls ruok until the server answers imok, the process exits, or the
@@ -221,6 +239,12 @@ func (p *Process) Log() string {
 // Stop kills the server's process group and waits for the server to exit. It is
 // safe to call more than once.
 func (p *Process) Stop() {
+	p.kill()
+	p.log.Close()
+}
+
+// kill takes the process group down once per launch and waits for the exit.
+func (p *Process) kill() {
 	p.stopOnce.Do(func() {
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		select {
@@ -228,7 +252,6 @@ func (p *Process) Stop() {
 			p.waitErr <- err
 		case <-time.After(10 * time.Second):
 		}
-		p.log.Close()
 	})
 }
 
