@@ -13,5 +13,12 @@
 //
 // Each server runs as its own process in its own process group, on a free loopback
 // port, with a zoo.cfg and dataDir in a temporary directory; it is killed, group
-// and all, when the test or the run ends.
+// and all, when the test or the run ends (or, through the parent-death signal, when
+// the test binary dies first).
+//
+// Every client test runs the same client against a fresh Apache ZooKeeper too and
+// compares: a check that fails only against zkserver is a zkserver divergence. The
+// divergences known today are listed where they are checked (kazooDivergences,
+// testdata/zkcli_divergent.diff), so fixing one fails the test until the record is
+// updated.
 package interop

@@ -9,7 +9,12 @@
 //	go run -tags interop ./server/interop/zkbench [-cell 3s] [-clients 1,16,64] [-o report.md]
 //
 // Cells alternate between the two servers so a change in the machine's load
-// touches both alike.
+// touches both alike. Apache ZooKeeper gets the heap zkServer.sh gives it
+// (-Xmx1000m) and a warm-up before the first cell, so the JIT has compiled the hot
+// paths. Every create is deleted again after its cell, outside the measurement.
+//
+// Only standalone servers are compared: a three-node ensemble comparison waits for
+// zkserver's quorum mode.
 package main
 
 import (
