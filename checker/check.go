@@ -10,13 +10,18 @@ type Options struct {
 	// VisualizationPath, when set, receives Porcupine's HTML rendering of the first
 	// partition that is not linearizable.
 	VisualizationPath string
-	// LinearizabilityTimeout bounds each partition's Porcupine search; 0 means none.
+	// LinearizabilityTimeout bounds each partition's Porcupine search (a timeout is an
+	// Inconclusive result); 0 means DefaultLinearizabilityTimeout, negative means none.
 	LinearizabilityTimeout time.Duration
 	// Liveness, when set, enables the liveness checks after the final heal.
 	Liveness *LivenessConfig
 	// SkipLinearizability turns off the Porcupine checks (the costly part).
 	SkipLinearizability bool
 }
+
+// DefaultLinearizabilityTimeout bounds one partition's search when Options leaves it 0:
+// the search is exponential in the number of concurrent unknown outcomes.
+const DefaultLinearizabilityTimeout = time.Minute
 
 // Check runs every checker over a history and, when given, the nodes' own logs, and
 // returns their results in a deterministic order. An error means the input could not be
@@ -27,6 +32,12 @@ func Check(h *History, logs []NodeLog, opts Options) (Report, error) {
 	}
 	if err := validateLogs(logs); err != nil {
 		return Report{}, err
+	}
+	switch {
+	case opts.LinearizabilityTimeout == 0:
+		opts.LinearizabilityTimeout = DefaultLinearizabilityTimeout
+	case opts.LinearizabilityTimeout < 0:
+		opts.LinearizabilityTimeout = 0 // Porcupine's "no limit"
 	}
 	var results []Result
 	var checked, skipped []Property
