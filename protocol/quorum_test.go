@@ -30,7 +30,20 @@ func TestQuorumElectsAndReplicates(t *testing.T) {
 				return w.settled()
 			})
 			w.checkAcked()
-			t.Logf("now=%d commits=%d order=%d est=%v %s", w.now, w.commits, len(w.order), w.established, w.describe())
+			modes := map[string]int{}
+			for _, id := range w.ids {
+				n := w.nodes[id]
+				st := n.p.Status()
+				modes[st.Mode]++
+				// The last RoleChange a host saw describes the server as Status does.
+				require.Equal(t, RoleChange{Role: st.Role, Epoch: st.Epoch, Leader: st.Leader}, n.role)
+				require.Equal(t, st.Epoch, st.CurrentEpoch)
+			}
+			want := map[string]int{"leader": 1, "follower": tc.voters - 1}
+			if tc.observers > 0 {
+				want["observer"] = tc.observers
+			}
+			require.Equal(t, want, modes)
 			if len(w.established) == 0 {
 				t.Fatal("no epoch established")
 			}
