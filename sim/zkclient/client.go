@@ -643,6 +643,18 @@ func (c *Client) failAll(code checker.ErrCode, _ error) {
 	}
 }
 
+// closeCallbacks returns the done functions of the closeSession requests in flight,
+// which failAll does not call because they record no operation.
+func (c *Client) closeCallbacks() []func(checker.Operation) {
+	var out []func(checker.Operation)
+	for _, cl := range c.pending {
+		if cl.op == wire.OpCloseSession && cl.done != nil {
+			out = append(out, cl.done)
+		}
+	}
+	return out
+}
+
 // connectionLost handles a dead connection: requests in flight become unknown, and the
 // client reconnects to the next server after a short random pause.
 func (c *Client) connectionLost(err error) {
@@ -650,12 +662,20 @@ func (c *Client) connectionLost(err error) {
 		c.env.Trace(fmt.Sprintf("connection to %d lost: %v", c.server, err))
 	}
 	closing := c.state == StateClosing
+	var closed []func(checker.Operation)
+	if closing {
+		closed = c.closeCallbacks()
+	}
 	c.dropConn()
 	c.failAll(checker.ErrConnectionLoss, err)
 	if closing {
-		// The closeSession may or may not have run; the client is closed either way.
+		// The closeSession may or may not have run; the client is closed either way,
+		// and whoever asked to close learns it, or it would wait forever.
 		c.clearWatches()
 		c.setState(StateClosed)
+		for _, done := range closed {
+			done(checker.Operation{})
+		}
 		return
 	}
 	if c.state == StateClosed || c.stopped {

@@ -317,6 +317,32 @@ func TestSessionCloseAndReopen(t *testing.T) {
 	}
 }
 
+// A close whose connection dies before closeSession is answered still ends: the
+// client is closed and the caller's callback runs, so it can open a new session.
+func TestCloseLosingItsConnectionStillCallsBack(t *testing.T) {
+	w, c := testWorld(t, 1, zkclient.RenewSession)
+	a := c.Client(c.Clients()[0])
+	isolate(t, w, c, c.Clients()[0]) // the closeSession is never answered
+	closed := 0
+	a.Close(func() { closed++ })
+	if a.State() != zkclient.StateClosing {
+		t.Fatalf("state %v, want closing", a.State())
+	}
+	if !w.RunUntil(func() bool { return closed > 0 }, 2*timeout) {
+		t.Fatalf("close never called back; state %v", a.State())
+	}
+	if closed != 1 || a.State() != zkclient.StateClosed {
+		t.Fatalf("callbacks %d state %v, want 1 closed", closed, a.State())
+	}
+	w.Net().Heal()
+	if err := a.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if !w.RunUntil(func() bool { return a.State() == zkclient.StateConnected }, 2*timeout) {
+		t.Fatalf("reopen: state %v", a.State())
+	}
+}
+
 // countTask counts its runs and finishes after a fixed delay.
 type countTask struct {
 	runs, inflight, most int
