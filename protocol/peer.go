@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/zksim/zksim/protocol/acl"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/datatree"
 	"github.com/zksim/zksim/protocol/election"
 	"github.com/zksim/zksim/protocol/session"
@@ -65,6 +66,14 @@ type Config struct {
 	ElectionMinInterval int64
 	ElectionMaxInterval int64
 	FinalizeWait        int64
+
+	// Bugs reintroduces catalogued faults (package bugs) in the data tree, election
+	// and ZAB, for testing the harness; the zero Set is the correct server.
+	Bugs bugs.Set
+}
+
+func (c *Config) treeConfig() datatree.Config {
+	return datatree.Config{ExtendedTypes: c.ExtendedTypes, MaxDataSize: c.MaxBuffer, Bugs: c.Bugs}
 }
 
 // ErrConfig reports an invalid Config.
@@ -316,7 +325,7 @@ func newPeer(c Config, rec storage.RecoveredState, now int64, recordTouches bool
 		now:         now,
 		nextSweep:   now + c.ContainerCheckInterval,
 	}
-	treeCfg := datatree.Config{ExtendedTypes: c.ExtendedTypes, MaxDataSize: c.MaxBuffer}
+	treeCfg := c.treeConfig()
 	if rec.HasSnapshot {
 		tree, extra, err := datatree.DecodeSnapshot(rec.Snapshot, treeCfg)
 		if err != nil {

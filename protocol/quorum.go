@@ -197,7 +197,7 @@ func NewQuorum(cfg Config, rec storage.RecoveredState, now int64) (*Peer, error)
 	zn, err := zab.New(zab.Config{
 		ID: c.ServerID, Quorum: qv, TickTime: int64(c.TickTime),
 		InitLimit: int64(c.InitLimit), SyncLimit: int64(c.SyncLimit), CounterBits: c.CounterBits,
-		StateMachine: stateMachine{p},
+		StateMachine: stateMachine{p}, Bugs: c.Bugs,
 	}, st)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: zab: %w", err)
@@ -205,7 +205,7 @@ func NewQuorum(cfg Config, rec storage.RecoveredState, now int64) (*Peer, error)
 	el, err := election.New(election.Config{
 		ID: c.ServerID, Quorum: qv,
 		MinNotificationInterval: c.ElectionMinInterval, MaxNotificationInterval: c.ElectionMaxInterval,
-		FinalizeWait: c.FinalizeWait,
+		FinalizeWait: c.FinalizeWait, Bugs: c.Bugs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("protocol: election: %w", err)
@@ -662,7 +662,7 @@ func (p *Peer) quorumAdvance() {
 
 // installSnapshot replaces the tree and the sessions with the leader's (SNAP sync).
 func (p *Peer) installSnapshot(s *zab.Snapshot) error {
-	tree, extra, err := datatree.DecodeSnapshot(s.Data, datatree.Config{ExtendedTypes: p.cfg.ExtendedTypes, MaxDataSize: p.cfg.MaxBuffer})
+	tree, extra, err := datatree.DecodeSnapshot(s.Data, p.cfg.treeConfig())
 	if err != nil {
 		return err
 	}
