@@ -1,0 +1,31 @@
+// Package jepsen runs the project's scenarios against a real ensemble of zkserver
+// processes, the way Jepsen tests a real database: real processes, real sockets, real
+// fsync. It reuses the nemesis vocabulary, schedules and Runner, the scenario
+// definitions and the checkers unchanged; only the Target and the clients are real.
+//
+// Every link is owned by the harness. Each ordered pair of servers talks through its
+// own TCP relay (one for the quorum port, one for the election port): server i's zoo.cfg
+// names server j at the relay for i→j, which forwards to j's real port. Clients reach
+// each server through a relay in front of its client port. A relay can refuse and
+// close (drop), accept and discard one direction (blackhole), hold bytes without
+// delivering them (clog), add delay, and reset its connections, so every partition
+// shape of the nemesis (halves, isolate, third, ring, bridge, one-way) is made of
+// per-direction relay modes.
+//
+// Crashes are kill -9 of the server's process group and restarts are start-foreground
+// on the same dataDir; pauses are SIGSTOP/SIGCONT. Disk faults (a flipped bit, a torn
+// tail) are applied to the files of a crashed server before it restarts; a fault asked
+// for while the server runs waits for its next crash. The server has no test-only
+// clock offset, fsync-lying or crash-point hooks, so clock faults, disk-lost-fsync,
+// disk-failed-sync and crash points are skipped and reported as skipped.
+//
+// Clients are go-zookeeper/zk sessions. Each runs one operation at a time and records
+// it as a checker.Operation with wall-clock invoke and return times relative to the
+// start of the run; the reply zxid, which go-zk does not expose, is read from the reply
+// header by a dialer that watches the byte stream. ZAB node logs cannot be taken from
+// real processes, so the checkers' ZAB properties are skipped; instead, after the final
+// heal, every acknowledged write is read back from every live server.
+//
+// A real run is not bit-reproducible: the seed fixes the fault schedule and the
+// workload's choices, not the interleaving the operating system produces.
+package jepsen

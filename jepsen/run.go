@@ -1,0 +1,433 @@
+package jepsen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/scenarios"
+)
+
+// ErrConfig reports options a run cannot use.
+var ErrConfig = errors.New("jepsen: bad configuration")
+
+// PropAckedWritesSurvive is the end-of-run read back: every acknowledged write to a
+// register or a persistent node is present on every live server after the heal.
+const PropAckedWritesSurvive checker.Property = "acked-writes-survive-real"
+
+// Options configure one real run.
+type Options struct {
+	Scenario scenarios.Scenario
+	Seed     uint64
+	Nodes    int           // voting servers; 0 means the scenario's voters (observers are not run)
+	Clients  int           // 0 means the scenario's clients
+	Duration time.Duration // safety phase; 0 means the scenario's
+	Quiesce  time.Duration // liveness phase; 0 means the scenario's
+	// Schedule replaces the generated schedule when set.
+	Schedule nemesis.Schedule
+	// Binary is the zkserver binary; Dir holds the nodes' directories (a temporary
+	// directory when empty, removed afterwards).
+	Binary string
+	Dir    string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Result is what a real run did and found.
+type Result struct {
+	Scenario   string
+	Seed       uint64
+	Nodes      int
+	Schedule   nemesis.Schedule
+	Applied    []nemesis.Applied
+	History    checker.History
+	Report     checker.Report
+	Durability []checker.Result // the read back after the heal
+	Notes      []string         // faults skipped or not carried out
+	Wall       time.Duration
+	Logs       map[int]string // server logs by node id
+}
+
+// BuildServer builds cmd/zkserver from the module at root into dir.
+func BuildServer(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "zkserver")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/zkserver")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("jepsen: go build ./cmd/zkserver: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Run starts the ensemble, drives the workload while the schedule's faults are
+// applied, heals, lets the cluster recover, reads every acknowledged write back and
+// checks the history. Processes and relays are gone when it returns, whatever happens.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	s := o.Scenario
+	if o.Nodes == 0 {
+		o.Nodes = s.Voters
+	}
+	if o.Clients == 0 {
+		o.Clients = s.Clients
+	}
+	if o.Duration == 0 {
+		o.Duration = time.Duration(s.Duration)
+	}
+	if o.Quiesce == 0 {
+		o.Quiesce = time.Duration(s.Quiesce)
+	}
+	if o.Nodes < 1 || o.Nodes > 9 || o.Clients < 1 || o.Duration <= 0 || o.Quiesce <= 0 || o.Binary == "" {
+		return nil, fmt.Errorf("%w: nodes=%d clients=%d duration=%s quiesce=%s binary=%q", ErrConfig,
+			o.Nodes, o.Clients, o.Duration, o.Quiesce, o.Binary)
+	}
+	logw := o.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	shape := nemesis.ClusterShape{Voters: o.Nodes, Clients: o.Clients}
+	sched := o.Schedule
+	if sched == nil {
+		mix, err := s.Mix()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		if sched, err = nemesis.Generate(o.Seed, mix, shape, o.Duration); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+	}
+	if err := sched.ValidateFor(shape); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	safety, _ := sched.SafetyEnd()
+	dir := o.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "zksim-jepsen-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	cl, err := Start(Config{Binary: o.Binary, Dir: dir, Nodes: o.Nodes, Clients: o.Clients,
+		TickTime: time.Duration(s.TickTime), InitLimit: s.InitLimit, SyncLimit: s.SyncLimit,
+		SessionTimeout: time.Duration(s.SessionTimeout), SnapCount: s.SnapCount, Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	if _, ok := cl.WaitLeader(30 * time.Second); !ok {
+		return nil, errors.New("jepsen: no leader within 30s of starting the ensemble")
+	}
+	fmt.Fprintf(logw, "ensemble of %d up in %s; %d clients; faults for %s then %s to recover\n", o.Nodes, dir, o.Clients, safety, o.Quiesce)
+
+	res := &Result{Scenario: s.Name, Seed: o.Seed, Nodes: o.Nodes, Schedule: sched}
+	rec := &recorder{start: time.Now()}
+	wctx, stopClients := context.WithCancel(ctx)
+	defer stopClients()
+	var wg sync.WaitGroup
+	for i, id := range cl.Clients() {
+		c := &client{id: id, cl: cl, rec: rec, w: s.Workload, timeout: time.Duration(s.SessionTimeout),
+			opLimit: 2 * time.Duration(s.SessionTimeout), versions: map[string]int32{},
+			rng: rand.New(rand.NewPCG(o.Seed, uint64(id)))}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run(wctx, i == 0)
+		}()
+	}
+
+	runner := nemesis.NewRunner(sched, o.Seed)
+	var runErr error
+	for runErr == nil {
+		next, ok := runner.Next()
+		if !ok {
+			break
+		}
+		if wait := next - time.Since(rec.start); wait > 0 {
+			sleep(ctx, wait)
+		}
+		if ctx.Err() != nil {
+			runErr = ctx.Err()
+			break
+		}
+		applied, err := runner.Advance(cl, max(next, time.Since(rec.start)))
+		for _, a := range applied {
+			fmt.Fprintf(logw, "  %s\n", a)
+		}
+		if err != nil {
+			runErr = fmt.Errorf("jepsen: applying faults: %w", err)
+		}
+	}
+	res.Applied = runner.Applied()
+	healed := time.Since(rec.start)
+	if runErr == nil {
+		sleep(ctx, o.Quiesce)
+		runErr = ctx.Err()
+	}
+	stopClients()
+	wg.Wait()
+	if runErr != nil {
+		return nil, runErr
+	}
+	res.Wall = time.Since(rec.start)
+	if _, ok := cl.WaitLeader(10 * time.Second); !ok {
+		res.Durability = append(res.Durability, checker.Result{Property: PropAckedWritesSurvive, Verdict: checker.Fail,
+			Summary: fmt.Sprintf("no leader %s after the final heal", healed+10*time.Second)})
+	}
+	res.History = rec.h
+	res.Durability = append(res.Durability, readBack(cl, &res.History)...)
+	res.Notes = cl.Notes()
+	rep, err := checker.Check(&res.History, nil, checker.Options{SkipLinearizability: !s.Linearizability,
+		LinearizabilityTimeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	res.Report = rep
+	res.Logs = map[int]string{}
+	for _, id := range cl.Nodes() {
+		res.Logs[id] = cl.LogPath(id)
+	}
+	cl.Close()
+	for id, p := range res.Logs {
+		b, _ := os.ReadFile(p)
+		res.Logs[id] = string(b)
+	}
+	return res, nil
+}
+
+// readBack connects to every live server directly, syncs, and checks that every
+// acknowledged setData (at its acknowledged version or later) and every acknowledged
+// persistent create is there, and that the servers agree on each register.
+func readBack(cl *Cluster, h *checker.History) []checker.Result {
+	minVersion := map[string]int32{}
+	created := map[string]bool{}
+	var regPaths []string
+	seen := map[string]bool{}
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		if !op.Succeeded() {
+			continue
+		}
+		switch {
+		case op.Req.Kind == checker.OpSetData:
+			minVersion[op.Req.Path] = max(minVersion[op.Req.Path], op.Resp.Stat.Version)
+		case op.Req.Kind == checker.OpCreate && !op.Req.Ephemeral:
+			created[op.Resp.Path] = true
+		default:
+			continue
+		}
+		for _, p := range []string{op.Req.Path, op.Resp.Path} {
+			if strings.HasPrefix(p, registerRoot+"/") && !seen[p] {
+				seen[p] = true
+				regPaths = append(regPaths, p)
+			}
+		}
+	}
+	sort.Strings(regPaths)
+	paths := make([]string, 0, len(created))
+	for p := range created {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var out []checker.Result
+	fail := func(format string, args ...any) {
+		out = append(out, checker.Result{Property: PropAckedWritesSurvive, Verdict: checker.Fail, Summary: fmt.Sprintf(format, args...)})
+	}
+	type value struct {
+		data    string
+		version int32
+	}
+	first := map[string]value{}
+	firstNode := map[string]int{}
+	checked := 0
+	for _, id := range cl.Nodes() {
+		if st, _ := cl.Status(id); st != nemesis.Up {
+			continue
+		}
+		conn, _, err := zk.Connect([]string{cl.DirectAddr(id)}, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+		if err != nil {
+			fail("node %d: %v", id, err)
+			continue
+		}
+		err = readNode(conn, id, paths, regPaths, minVersion, func(p, data string, version int32) {
+			v := value{data, version}
+			if f, ok := first[p]; !ok {
+				first[p], firstNode[p] = v, id
+			} else if f != v {
+				fail("%s is %q at version %d on node %d but %q at version %d on node %d", p, f.data, f.version, firstNode[p], data, version, id)
+			}
+		}, fail)
+		conn.Close()
+		if err != nil {
+			fail("node %d: reading back: %v", id, err)
+			continue
+		}
+		checked++
+	}
+	if checked == 0 {
+		fail("no live server could be read back")
+	}
+	if len(out) == 0 {
+		out = append(out, checker.Result{Property: PropAckedWritesSurvive, Verdict: checker.Pass,
+			Summary: fmt.Sprintf("%d acknowledged creates and %d registers read back from %d live servers", len(paths), len(regPaths), checked)})
+	}
+	return out
+}
+
+func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[string]int32,
+	seen func(p, data string, version int32), fail func(string, ...any)) error {
+	var err error
+	for range 50 { // the session may take a moment on a server that just recovered
+		if _, err = conn.Sync("/"); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range created {
+		ok, _, err := conn.Exists(p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fail("acknowledged create of %s is missing on node %d", p, id)
+		}
+	}
+	for _, p := range regs {
+		data, st, err := conn.Get(p)
+		if errors.Is(err, zk.ErrNoNode) {
+			fail("register %s, acknowledged, is missing on node %d", p, id)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if st.Version < minVersion[p] {
+			fail("register %s is at version %d on node %d, below the acknowledged version %d", p, st.Version, id, minVersion[p])
+		}
+		seen(p, string(data), st.Version)
+	}
+	return nil
+}
+
+// Pass reports whether every property held.
+func (r *Result) Pass() bool {
+	if !r.Report.OK() {
+		return false
+	}
+	for _, d := range r.Durability {
+		if d.Verdict == checker.Fail {
+			return false
+		}
+	}
+	return true
+}
+
+// Failures lists every violated property: the checkers' and the read back's.
+func (r *Result) Failures() []checker.Result {
+	out := r.Report.Failures()
+	for _, d := range r.Durability {
+		if d.Verdict == checker.Fail {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Faults counts the applied faults that did something.
+func (r *Result) Faults() int {
+	n := 0
+	for _, a := range r.Applied {
+		if a.Skipped == "" && a.Fault.Kind != nemesis.Liveness {
+			n++
+		}
+	}
+	return n
+}
+
+// HistoryText is the history, one canonical line per operation.
+func (r *Result) HistoryText() string {
+	var b strings.Builder
+	for i := range r.History.Ops {
+		b.WriteString(opLine(i, &r.History.Ops[i]))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Trace is the SHA-256 of the canonical schedule and history text. A real run's
+// interleaving is the operating system's, so two runs of one seed differ.
+func (r *Result) Trace() string {
+	sum := sha256.Sum256([]byte(r.Schedule.String() + "\n" + r.HistoryText()))
+	return hex.EncodeToString(sum[:])
+}
+
+// VerdictLine is the last line of a run, in `zksim run`'s format; for a real run the
+// simulated time is the wall time.
+func (r *Result) VerdictLine() string {
+	v := "PASS"
+	if !r.Pass() {
+		v = "FAIL"
+	}
+	wall := r.Wall.Round(time.Millisecond)
+	return fmt.Sprintf("verdict: %s scenario=%s seed=%d ops=%d faults=%d simulated=%s wall=%s speedup=1.0x trace=%s",
+		v, r.Scenario, r.Seed, len(r.History.Ops), r.Faults(), wall, wall, r.Trace())
+}
+
+// WriteDir writes the run's report: schedule.txt, applied.txt, history.txt,
+// verdict.md, notes and every server's log.
+func (r *Result) WriteDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var applied strings.Builder
+	for _, a := range r.Applied {
+		applied.WriteString(a.String() + "\n")
+	}
+	var verdict strings.Builder
+	fmt.Fprintf(&verdict, "# Jepsen run: scenario %s, seed %d, %d servers\n\n", r.Scenario, r.Seed, r.Nodes)
+	verdict.WriteString("A real run is not bit-reproducible: the seed fixes the fault schedule and the workload's choices, not the interleaving.\n\n")
+	verdict.WriteString("## Properties\n\n")
+	for _, res := range append(append([]checker.Result(nil), r.Report.Results...), r.Durability...) {
+		fmt.Fprintf(&verdict, "- %s\n", res.String())
+	}
+	if len(r.Notes) > 0 {
+		verdict.WriteString("\n## Not exercised\n\n")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&verdict, "- %s\n", n)
+		}
+	}
+	fmt.Fprintf(&verdict, "\n%s\n", r.VerdictLine())
+	files := map[string]string{
+		"schedule.txt": r.Schedule.String(),
+		"applied.txt":  applied.String(),
+		"history.txt":  r.HistoryText(),
+		"verdict.md":   verdict.String(),
+	}
+	for id, text := range r.Logs {
+		files[fmt.Sprintf("server-%d.log", id)] = text
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
