@@ -63,6 +63,7 @@ Usage:
   zksim scenarios list the named scenarios
   zksim faults    list the fault kinds and named crash points
   zksim bench     measure simulator speed
+  zksim jepsen    [--scenario NAME] [--nodes N] [--duration D] [--seed N] [--report DIR]: real zkserver processes
 
 Run 'zksim COMMAND -h' for a command's flags. Exit status: 0 pass, 1 violation, 2 usage error.
 `
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdFaults(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "jepsen":
+		return cmdJepsen(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil
