@@ -14,6 +14,8 @@ import (
 var cliMtNormal = normalizer{
 	{regexp.MustCompile(`.*ZOO_(INFO|DEBUG)@.*`), "<drop>"},
 	{regexp.MustCompile(`^Got a new session id: .*`), "<drop>"},
+	// Printed by the completion thread, racing the command's own output.
+	{regexp.MustCompile(`^Watcher SESSION_EVENT state = CONNECTED_STATE$`), "<drop>"},
 	{regexp.MustCompile(`^time = \d+ msec$`), "time = <elapsed>"},
 	{regexp.MustCompile(`^(\s*[cm]time ?= ?).*`), "${1}<time>"},
 	{regexp.MustCompile(`^(\s*ephemeralOwner = )[0-9a-f]*[1-9a-f][0-9a-f]*$`), "${1}<session>"},

@@ -86,6 +86,7 @@ func TestComparisonRatios(t *testing.T) {
 		},
 		ZksimRSS: 10 << 20, ApacheRSS: 100 << 20,
 		ZksimStartup: 10 * time.Millisecond, ApacheStartup: 500 * time.Millisecond,
+		ZksimReady: 20 * time.Millisecond, ApacheReady: 1000 * time.Millisecond,
 		CellDuration: time.Second,
 	}
 	// Writes only: sqrt(4 * 1) = 2; getData's 9x does not count.
@@ -105,6 +106,7 @@ func TestComparisonRatios(t *testing.T) {
 		"| write throughput (geomean of create and setData ratios) | | | 2.00 |",
 		"| RSS after the load (VmRSS) | 10.0 MiB | 100.0 MiB | 0.10 |",
 		"| start until ruok answers imok | 10.00 ms | 500.00 ms | 0.020 |",
+		"| start until a session is established | 20.00 ms | 1000.00 ms | 0.020 |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, b.String())
@@ -122,7 +124,7 @@ func TestGeomeanSkipsUnusable(t *testing.T) {
 }
 
 func TestNormalizer(t *testing.T) {
-	in := "SLF4J: noise\nConnecting to 127.0.0.1:2181\n\nctime = Sun Nov 22 04:20:07 UTC 2026\nephemeralOwner = 0x0\nephemeralOwner = 0x1a2017b86bd0002\n"
+	in := "SLF4J: noise\nConnecting to 127.0.0.1:2181\nWATCHER::\nWatchedEvent state:SyncConnected type:None path:null\n\nctime = Sun Nov 22 04:20:07 UTC 2026\nephemeralOwner = 0x0\nephemeralOwner = 0x1a2017b86bd0002\n"
 	want := "Connecting to <addr>\nctime = <time>\nephemeralOwner = 0x0\nephemeralOwner = <session>\n"
 	if got := zkCliNormal.apply(in); got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -168,8 +170,8 @@ func TestLoadAgainstInProcessServer(t *testing.T) {
 // TestStopKillsServer checks a started zkserver is gone after Stop, group and all.
 func TestStopKillsServer(t *testing.T) {
 	p := startServer(t, Zksim)
-	if p.Startup <= 0 {
-		t.Errorf("startup %v", p.Startup)
+	if p.Startup <= 0 || p.Ready < p.Startup {
+		t.Errorf("startup %v, ready %v", p.Startup, p.Ready)
 	}
 	if rss, err := p.RSS(); err != nil || rss <= 0 {
 		t.Errorf("RSS = %d, %v", rss, err)

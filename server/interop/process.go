@@ -54,6 +54,9 @@ type Process struct {
 	// Startup is the time from starting the process until it first answered
 	// ruok with imok.
 	Startup time.Duration
+	// Ready is the time from starting the process until a session was
+	// established; Apache ZooKeeper answers imok a little before that.
+	Ready time.Duration
 
 	command  func() *exec.Cmd
 	cmd      *exec.Cmd
@@ -174,6 +177,7 @@ func (p *Process) launch(ctx context.Context) error {
 		p.kill()
 		return fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, p.Kind, err, p.Log())
 	}
+	p.Ready = time.Since(began)
 	return nil
 }
 

@@ -18,8 +18,9 @@ type Cell struct {
 // and memory after the load.
 type Comparison struct {
 	Cells                       []Cell
-	ZksimStartup, ApacheStartup time.Duration
-	ZksimRSS, ApacheRSS         int64 // bytes
+	ZksimStartup, ApacheStartup time.Duration // until ruok answers imok
+	ZksimReady, ApacheReady     time.Duration // until a session is established
+	ZksimRSS, ApacheRSS         int64         // bytes
 	CellDuration                time.Duration
 }
 
@@ -92,6 +93,7 @@ func (c Comparison) WriteMarkdown(w io.Writer) error {
 	p.printf("| p99 latency (geomean of all cells' ratios) | | | %.2f |\n", c.P99Ratio())
 	p.printf("| RSS after the load (VmRSS) | %s | %s | %.2f |\n", mib(c.ZksimRSS), mib(c.ApacheRSS), ratio(float64(c.ZksimRSS), float64(c.ApacheRSS)))
 	p.printf("| start until ruok answers imok | %s | %s | %.3f |\n", ms(c.ZksimStartup), ms(c.ApacheStartup), ratio(float64(c.ZksimStartup), float64(c.ApacheStartup)))
+	p.printf("| start until a session is established | %s | %s | %.3f |\n", ms(c.ZksimReady), ms(c.ApacheReady), ratio(float64(c.ZksimReady), float64(c.ApacheReady)))
 	return p.err
 }
 

@@ -15,6 +15,10 @@ var zkCliNormal = normalizer{
 	{regexp.MustCompile(`^SLF4J: .*`), "<drop>"},
 	{regexp.MustCompile(`^(JLine support|Welcome to ZooKeeper).*`), "<drop>"},
 	{regexp.MustCompile(`^Connecting to .*`), "Connecting to <addr>"},
+	// Connection-state events print from zkCli's event thread, racing the
+	// command's own output; node events stay.
+	{regexp.MustCompile(`^WATCHER::$`), "<drop>"},
+	{regexp.MustCompile(`^WatchedEvent state:\w+ type:None path:null$`), "<drop>"},
 	{regexp.MustCompile(`^([cm]time = ).*`), "${1}<time>"},
 	{regexp.MustCompile(`^ephemeralOwner = 0x[0-9a-f]*[1-9a-f][0-9a-f]*$`), "ephemeralOwner = <session>"},
 }

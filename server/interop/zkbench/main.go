@@ -77,8 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range servers {
 		defer s.Stop()
 	}
-	fmt.Fprintf(stderr, "zksim at %s (pid %d, imok after %v); apache at %s (pid %d, imok after %v)\n",
-		servers[0].Addr, servers[0].Pid(), servers[0].Startup, servers[1].Addr, servers[1].Pid(), servers[1].Startup)
+	for _, s := range servers {
+		fmt.Fprintf(stderr, "%s at %s: pid %d, imok after %v, a session after %v\n", s.Kind, s.Addr, s.Pid(), s.Startup, s.Ready)
+	}
 
 	for _, s := range servers {
 		if err := warm(ctx, s, *warmup); err != nil {
@@ -128,6 +129,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		CellDuration:  *cell,
 		ZksimStartup:  servers[0].Startup,
 		ApacheStartup: servers[1].Startup,
+		ZksimReady:    servers[0].Ready,
+		ApacheReady:   servers[1].Ready,
 	}
 	for _, op := range ops {
 		for _, n := range levels {
