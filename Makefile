@@ -71,3 +71,17 @@ interop: interop-deps
 # ZooKeeper 3.8 in the same run; prints a markdown table of ratios.
 bench-server: interop-deps
 	$(GO) run -tags interop ./server/interop/zkbench $(BENCH_FLAGS)
+
+# Jepsen mode: kill, pause and partition scenarios against real zkserver processes on
+# loopback, with 3- and 5-node ensembles; stops at the first violation.
+.PHONY: jepsen
+JEPSEN_SCENARIOS ?= kill-restart pauses leader-isolation random-halves majorities-ring bridge one-way
+JEPSEN_FLAGS ?= --duration 30s --quiesce 10s --seed 1
+jepsen:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o $$dir/zksim ./cmd/zksim; $(GO) build -o $$dir/zkserver ./cmd/zkserver; \
+	for n in 3 5; do for s in $(JEPSEN_SCENARIOS); do \
+	  echo "== jepsen $$s nodes=$$n"; \
+	  if $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --nodes $$n $(JEPSEN_FLAGS) --report $$dir/report >$$dir/out 2>&1; \
+	  then grep -E '^(skipped|verdict):' $$dir/out; else cat $$dir/out; cp -r $$dir/report ./jepsen-failure; exit 1; fi; \
+	done; done

@@ -58,11 +58,12 @@ type Cluster struct {
 	cfg Config
 
 	mu      sync.Mutex
-	nodes   []*node           // index id-1
-	quorum  map[[2]int]*Relay // i→j quorum link
-	elect   map[[2]int]*Relay // i→j election link
-	cut     map[[2]int]bool   // i must not send to j
-	notes   map[string]bool   // skipped fault kinds, with why
+	nodes   []*node             // index id-1
+	quorum  map[[2]int]*Relay   // i→j quorum link
+	elect   map[[2]int]*Relay   // i→j election link
+	cut     map[[2]int]bool     // i must not send to j
+	links   map[int]*clientLink // by client id
+	notes   map[string]bool     // skipped fault kinds, with why
 	diskRng *rand.Rand
 	timers  []*time.Timer
 }
@@ -85,7 +86,7 @@ func Start(cfg Config) (c *Cluster, err error) {
 		return nil, fmt.Errorf("%w: %d nodes", ErrNode, cfg.Nodes)
 	}
 	c = &Cluster{cfg: cfg, quorum: map[[2]int]*Relay{}, elect: map[[2]int]*Relay{},
-		cut: map[[2]int]bool{}, notes: map[string]bool{}, diskRng: rand.New(rand.NewPCG(cfg.Seed, 0xd15c))}
+		cut: map[[2]int]bool{}, links: map[int]*clientLink{}, notes: map[string]bool{}, diskRng: rand.New(rand.NewPCG(cfg.Seed, 0xd15c))}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -106,6 +107,9 @@ func Start(cfg Config) (c *Cluster, err error) {
 			return c, err
 		}
 		c.nodes = append(c.nodes, n)
+	}
+	for _, id := range c.Clients() {
+		c.links[id] = newClientLink()
 	}
 	for _, a := range c.nodes {
 		for _, b := range c.nodes {
@@ -381,6 +385,11 @@ func (c *Cluster) Leader() (int, bool) {
 
 // Status is node id's process state.
 func (c *Cluster) Status(id int) (nemesis.Status, error) {
+	if l, ok := c.links[id]; ok {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.state, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.node(id)
@@ -472,6 +481,9 @@ func (c *Cluster) Heal() error {
 
 // Crash kills node id with SIGKILL.
 func (c *Cluster) Crash(id int) error {
+	if l, ok := c.links[id]; ok {
+		return c.clientState(l, id, nemesis.Crashed)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.node(id)
@@ -488,6 +500,9 @@ func (c *Cluster) Crash(id int) error {
 // Restart starts crashed node id again on the same dataDir, after applying the disk
 // faults that waited for it.
 func (c *Cluster) Restart(id int) error {
+	if l, ok := c.links[id]; ok {
+		return c.clientState(l, id, nemesis.Up)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.node(id)
@@ -514,6 +529,9 @@ func (c *Cluster) Resume(id int) error {
 }
 
 func (c *Cluster) signal(id int, from, to nemesis.Status, sig syscall.Signal) error {
+	if l, ok := c.links[id]; ok {
+		return c.clientState(l, id, to)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.node(id)
@@ -527,6 +545,22 @@ func (c *Cluster) signal(id int, from, to nemesis.Status, sig syscall.Signal) er
 		return err
 	}
 	n.state = to
+	return nil
+}
+
+// clientState pauses, crashes or brings back a client. A crashed client is held like
+// a paused one (its session is left to expire); it keeps its session object when
+// it comes back, as a client restarted with a saved session would.
+func (c *Cluster) clientState(l *clientLink, id int, to nemesis.Status) error {
+	l.mu.Lock()
+	from := l.state
+	l.mu.Unlock()
+	ok := map[nemesis.Status]bool{nemesis.Up: from != nemesis.Up, nemesis.Paused: from == nemesis.Up,
+		nemesis.Crashed: from != nemesis.Crashed}[to]
+	if !ok {
+		return fmt.Errorf("%w: client %d from %v to %v", ErrState, id, from, to)
+	}
+	l.set(func() { l.state = to })
 	return nil
 }
 
@@ -561,6 +595,10 @@ func (c *Cluster) linksOf(id int) []*Relay {
 
 // ResetConnections closes every connection to and from node id, clients' included.
 func (c *Cluster) ResetConnections(id int) error {
+	if l, ok := c.links[id]; ok {
+		l.reset()
+		return nil
+	}
 	c.mu.Lock()
 	if _, err := c.node(id); err != nil {
 		c.mu.Unlock()
@@ -580,6 +618,11 @@ func (c *Cluster) DelaySpike(ids []int, extra, dur time.Duration) error {
 	defer c.mu.Unlock()
 	var links []*Relay
 	for _, id := range ids {
+		if l, ok := c.links[id]; ok {
+			l.set(func() { l.delay = extra })
+			c.timers = append(c.timers, time.AfterFunc(dur, func() { l.set(func() { l.delay = 0 }) }))
+			continue
+		}
 		if _, err := c.node(id); err != nil {
 			return err
 		}
@@ -601,6 +644,10 @@ func (c *Cluster) Clog(ids []int, on bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
+		if l, ok := c.links[id]; ok {
+			l.set(func() { l.clogged = on })
+			continue
+		}
 		if _, err := c.node(id); err != nil {
 			return err
 		}
@@ -699,6 +746,9 @@ func (c *Cluster) HealAll() error {
 		r.SetDelay(0)
 	}
 	var errs []error
+	for _, l := range c.links {
+		l.set(func() { l.state, l.clogged, l.delay = nemesis.Up, false, 0 })
+	}
 	for _, n := range c.nodes {
 		n.clientRelay.Set(Pass, Pass)
 		n.clientRelay.SetDelay(0)

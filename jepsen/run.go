@@ -141,7 +141,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer stopClients()
 	var wg sync.WaitGroup
 	for i, id := range cl.Clients() {
-		c := &client{id: id, cl: cl, rec: rec, w: s.Workload, timeout: time.Duration(s.SessionTimeout),
+		c := &client{id: id, cl: cl, link: cl.links[id], done: wctx.Done(), rec: rec, w: s.Workload, timeout: time.Duration(s.SessionTimeout),
 			opLimit: 2 * time.Duration(s.SessionTimeout), versions: map[string]int32{},
 			rng: rand.New(rand.NewPCG(o.Seed, uint64(id)))}
 		wg.Add(1)

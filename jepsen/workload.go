@@ -28,6 +28,9 @@ const (
 // zxidTap is a zk.Dialer that reads the reply header of every frame the server sends,
 // so the zxid go-zk does not expose is known after each call.
 type zxidTap struct {
+	link *clientLink
+	done <-chan struct{} // closed when the client stops: nothing waits past it
+
 	mu   sync.Mutex
 	last int64 // zxid of the last reply to a request (xid > 0)
 	addr string
@@ -41,7 +44,9 @@ func (t *zxidTap) dial(network, address string, timeout time.Duration) (net.Conn
 	t.mu.Lock()
 	t.addr = address
 	t.mu.Unlock()
-	return &tapConn{Conn: c, tap: t}, nil
+	tc := &tapConn{Conn: c, tap: t}
+	t.link.setConn(tc)
+	return tc, nil
 }
 
 func (t *zxidTap) reset() {
@@ -67,6 +72,9 @@ type tapConn struct {
 // go-zk sees the frame.
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if delay := c.tap.link.waitFlowing(c.tap.done); delay > 0 {
+		time.Sleep(delay)
+	}
 	c.in = append(c.in, p[:n]...)
 	for {
 		payload, size, perr := wire.ParseFrame(c.in, maxFrame)
@@ -86,6 +94,12 @@ func (c *tapConn) Read(p []byte) (int, error) {
 		c.in = nil
 	}
 	return n, err
+}
+
+// Write waits while the client's link holds bytes.
+func (c *tapConn) Write(p []byte) (int, error) {
+	c.tap.link.waitFlowing(c.tap.done)
+	return c.Conn.Write(p)
 }
 
 // recorder collects the history from every client, with times relative to start.
@@ -113,6 +127,8 @@ func (r *recorder) session(ev checker.SessionEvent) {
 type client struct {
 	id       int
 	cl       *Cluster
+	link     *clientLink
+	done     <-chan struct{}
 	rec      *recorder
 	rng      *rand.Rand
 	w        scenarios.Workload
@@ -127,7 +143,7 @@ type client struct {
 }
 
 func (c *client) connect(ctx context.Context) error {
-	c.tap = &zxidTap{}
+	c.tap = &zxidTap{link: c.link, done: c.done}
 	conn, events, err := zk.Connect(c.cl.ClientAddrs(), c.timeout, zk.WithDialer(c.tap.dial), zk.WithLogInfo(false),
 		zk.WithLogger(quietLogger{}))
 	if err != nil {
@@ -196,6 +212,10 @@ func (c *client) run(ctx context.Context, setup bool) {
 				sleep(ctx, 200*time.Millisecond)
 				continue
 			}
+		}
+		c.link.waitRunning(ctx.Done())
+		if ctx.Err() != nil {
+			break
 		}
 		c.step()
 		pause := time.Duration(c.rng.ExpFloat64() * float64(c.w.Interval))
