@@ -126,20 +126,6 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
-// buildServer builds zkserver once per test binary.
-func buildServer(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := BuildServer(context.Background(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // TestRealEnsembleSurvivesFaults runs three zkserver processes through a kill -9 of
 // the leader, a pause, an isolated leader and a one-way partition, and expects every
 // property to hold and every acknowledged write to be read back from every server.
@@ -166,7 +152,7 @@ func TestRealEnsembleSurvivesFaults(t *testing.T) {
 	defer cancel()
 	var log strings.Builder
 	res, err := Run(ctx, Options{Scenario: s, Seed: 7, Nodes: 3, Clients: 4, Quiesce: 5 * time.Second,
-		Schedule: sched, Binary: buildServer(t), Dir: t.TempDir(), Log: &log})
+		Schedule: sched, Binary: sharedServer(t), Dir: t.TempDir(), Log: &log})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}

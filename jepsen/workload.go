@@ -321,6 +321,8 @@ func (c *client) do(req checker.Request) checker.Operation {
 	case res = <-done:
 	case <-timer.C:
 		res.err = errTimeout
+	case <-c.done:
+		res.err = errTimeout // the run is over; the outcome stays unknown
 	}
 	op.Return = c.rec.now()
 	zxid, addr := c.tap.lastZxid()
