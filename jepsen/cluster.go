@@ -205,6 +205,7 @@ func (c *Cluster) startLocked(n *node) error {
 		c.mu.Lock()
 		if n.cmd == cmd {
 			n.state = nemesis.Crashed // died on its own (refused its data, a disk error)
+			c.notes[fmt.Sprintf("node %d exited on its own: see server-%d.log", n.id, n.id)] = true
 		}
 		c.mu.Unlock()
 	}()
@@ -678,7 +679,9 @@ func (c *Cluster) DiskFault(id int, kind nemesis.Kind, on bool) error {
 	switch kind {
 	case nemesis.DiskBitFlip, nemesis.DiskTornTail:
 	default:
-		c.notes[string(kind)+" skipped: zkserver has no test-only fsync hook"] = true
+		if on {
+			c.notes[string(kind)+" skipped: zkserver has no test-only fsync hook"] = true
+		}
 		return nil
 	}
 	if !on {
