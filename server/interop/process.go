@@ -215,7 +215,11 @@ func awaitSessions(ctx context.Context, addr string, limit time.Duration) error 
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for {
-		s, err := Connect(ctx, addr, 1, "")
+		// A short attempt and a fresh client each time: the client's own
+		// reconnect back-off would blur when the server became ready.
+		attempt, cancelAttempt := context.WithTimeout(ctx, 250*time.Millisecond)
+		s, err := Connect(attempt, addr, 1, "")
+		cancelAttempt()
 		if err == nil {
 			s.Close()
 			return nil
