@@ -9,21 +9,7 @@ import (
 // BenchmarkRelayRoundTrip measures one 1 KiB round trip through a passing relay to an
 // echo server, the cost the relays add to every peer and client message.
 func BenchmarkRelayRoundTrip(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
-	r, err := NewRelay(ln.Addr().String())
+	r, err := NewRelay(echoServer(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // echoServer accepts connections and echoes what it reads.
-func echoServer(t *testing.T) string {
+func echoServer(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
