@@ -8,6 +8,7 @@ import (
 	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/sim"
 	"github.com/zksim/zksim/sim/cluster"
 	"github.com/zksim/zksim/sim/zkclient"
@@ -26,6 +27,9 @@ type RunOptions struct {
 	KeepTrace bool
 	// VisualizationPath receives Porcupine's HTML if linearizability fails.
 	VisualizationPath string
+	// Bugs switches catalogued protocol bugs on (protocol/bugs); empty is the
+	// correct protocol.
+	Bugs bugs.Set
 	// WallClock measures wall time; nil means time.Now. Only the Wall field of the
 	// result depends on it, never the run itself.
 	WallClock func() time.Time
@@ -142,6 +146,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 			InitLimit:           s.InitLimit,
 			SyncLimit:           s.SyncLimit,
 			ElectionMaxInterval: electionMaxInterval.Milliseconds(),
+			Bugs:                opts.Bugs,
 		},
 		SessionTimeout: time.Duration(s.SessionTimeout),
 		Workload:       s.workload(w),

@@ -54,8 +54,11 @@ func resolveScenario(name, file string) (scenarios.Scenario, error) {
 }
 
 // reproduce is the command that replays a run exactly.
-func reproduce(scenario string, seed uint64, scheduleFile string) string {
+func reproduce(scenario string, seed uint64, scheduleFile, bug string) string {
 	cmd := fmt.Sprintf("zksim run --scenario %s --seed %d", scenario, seed)
+	if bug != "" {
+		cmd += " --bug " + bug
+	}
 	if scheduleFile != "" {
 		cmd += " --schedule " + scheduleFile
 	}
@@ -70,14 +73,19 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	scheduleFile := fs.String("schedule", "", "replay this fault schedule instead of generating one")
 	reportDir := fs.String("report", "", "write the run's report (report.html, report.md), schedule and trace to this directory")
 	verbose := fs.Bool("v", false, "print the schedule and every applied fault")
+	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bugSet, err := parseBug(*bug)
+	if err != nil {
 		return err
 	}
 	s, err := resolveScenario(*name, *file)
 	if err != nil {
 		return err
 	}
-	opts := scenarios.RunOptions{KeepTrace: *reportDir != ""}
+	opts := scenarios.RunOptions{KeepTrace: *reportDir != "", Bugs: bugSet}
 	if *scheduleFile != "" {
 		text, err := os.ReadFile(*scheduleFile)
 		if err != nil {
@@ -110,14 +118,14 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *reportDir != "" {
-		if err := writeRunFiles(*reportDir, s, res, reproduce(s.Name, *seed, *scheduleFile)); err != nil {
+		if err := writeRunFiles(*reportDir, s, res, reproduce(s.Name, *seed, *scheduleFile, *bug)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "report: %s\n", *reportDir)
 	}
 	if !res.Pass() {
 		fmt.Fprint(stdout, res.Explain())
-		fmt.Fprintf(stdout, "reproduce: %s\n", reproduce(s.Name, *seed, *scheduleFile))
+		fmt.Fprintf(stdout, "reproduce: %s\n", reproduce(s.Name, *seed, *scheduleFile, *bug))
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	if !res.Pass() {
@@ -146,6 +154,7 @@ type sweepOutcome struct {
 	sim      time.Duration
 	events   uint64
 	report   string // the seed's report directory under the sweep's, when written
+	bug      string // the catalogued bug switched on, if any
 }
 
 func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -155,7 +164,12 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	parallel := fs.Int("parallel", runtime.NumCPU(), "seeds run at once")
 	shardFlag := fs.String("shard", "", "i/n: run only this machine's share of the range")
 	reportDir := fs.String("report", "", "write the sweep's report, and each failing seed's run report, under this directory")
+	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bugSet, err := parseBug(*bug)
+	if err != nil {
 		return err
 	}
 	if *name == "" || *seedsFlag == "" {
@@ -203,22 +217,22 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				var opts scenarios.RunOptions
+				opts := scenarios.RunOptions{Bugs: bugSet}
 				dir := ""
 				if *reportDir != "" {
 					dir = filepath.Join(*reportDir, fmt.Sprintf("%s-seed-%d", j.s.Name, j.seed))
 				}
 				res, err := scenarios.Run(j.s, j.seed, opts)
-				out := sweepOutcome{scenario: j.s.Name, seed: j.seed, err: err}
+				out := sweepOutcome{scenario: j.s.Name, seed: j.seed, err: err, bug: *bug}
 				if err == nil {
 					out.pass, out.summary, out.explain, out.ops, out.sim = res.Pass(), res.Summary(), res.Explain(), res.Ops, res.Simulated
 					out.events = res.Events
 					if !out.pass && dir != "" {
 						// Re-run with the trace kept: same seed, same run.
 						if os.MkdirAll(dir, 0o755) == nil {
-							full, ferr := scenarios.Run(j.s, j.seed, scenarios.RunOptions{KeepTrace: true,
+							full, ferr := scenarios.Run(j.s, j.seed, scenarios.RunOptions{KeepTrace: true, Bugs: bugSet,
 								VisualizationPath: filepath.Join(dir, "linearizability.html")})
-							if ferr == nil && writeRunFiles(dir, j.s, full, reproduce(j.s.Name, j.seed, "")) == nil {
+							if ferr == nil && writeRunFiles(dir, j.s, full, reproduce(j.s.Name, j.seed, "", *bug)) == nil {
 								out.report = filepath.Base(dir)
 							}
 						}
@@ -299,7 +313,7 @@ func printSweep(stdout io.Writer, results []sweepOutcome, wall time.Duration) er
 			continue
 		}
 		fmt.Fprintf(stdout, "FAIL %s seed %d: %s\n", f.scenario, f.seed, firstLine(f.explain))
-		fmt.Fprintf(stdout, "  reproduce: %s\n", reproduce(f.scenario, f.seed, ""))
+		fmt.Fprintf(stdout, "  reproduce: %s\n", reproduce(f.scenario, f.seed, "", f.bug))
 	}
 	if len(failures) > 0 {
 		return errViolation
@@ -371,7 +385,12 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("scenario", "", "scenario name")
 	seed := fs.Uint64("seed", 0, "failing seed")
 	out := fs.String("out", "", "file for the shrunk schedule (default NAME-seed-N.schedule)")
+	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	bugSet, err := parseBug(*bug)
+	if err != nil {
 		return err
 	}
 	if *name == "" || *seed == 0 {
@@ -381,7 +400,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usagef("%v", err)
 	}
-	first, err := scenarios.Run(s, *seed, scenarios.RunOptions{})
+	first, err := scenarios.Run(s, *seed, scenarios.RunOptions{Bugs: bugSet})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -392,7 +411,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	runs := 0
 	shrunk := nemesis.Shrink(first.Schedule, func(sched nemesis.Schedule) bool {
 		runs++
-		res, err := scenarios.Run(s, *seed, scenarios.RunOptions{Schedule: sched})
+		res, err := scenarios.Run(s, *seed, scenarios.RunOptions{Schedule: sched, Bugs: bugSet})
 		return err == nil && !res.Pass()
 	})
 	path := *out
@@ -404,7 +423,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "shrunk %d faults to %d in %d runs; schedule written to %s\n", len(first.Schedule.Removable()), len(shrunk.Removable()), runs, path)
 	fmt.Fprint(stdout, indent(shrunk.String()))
-	fmt.Fprintf(stdout, "replay: %s\n", reproduce(s.Name, *seed, path))
+	fmt.Fprintf(stdout, "replay: %s\n", reproduce(s.Name, *seed, path, *bug))
 	return nil
 }
 

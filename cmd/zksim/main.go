@@ -57,9 +57,10 @@ func exitCode(err error, stderr io.Writer) int {
 const topUsage = `zksim: deterministic simulation and chaos testing of a ZooKeeper-compatible ensemble
 
 Usage:
-  zksim run       [--scenario NAME] [--scenario-file FILE] [--seed N] [--schedule FILE] [--report DIR] [-v]
-  zksim sweep     --scenario NAME|all --seeds A..B [--parallel P] [--shard i/n] [--report DIR]
-  zksim shrink    --scenario NAME --seed N [--out FILE]
+  zksim run       [--scenario NAME] [--scenario-file FILE] [--seed N] [--schedule FILE] [--report DIR] [--bug NAME] [-v]
+  zksim sweep     --scenario NAME|all --seeds A..B [--parallel P] [--shard i/n] [--report DIR] [--bug NAME]
+  zksim shrink    --scenario NAME --seed N [--out FILE] [--bug NAME]
+  zksim bugs      [--seeds N] [--parallel P] [--bug NAME] [--list]: rediscover every catalogued bug
   zksim scenarios list the named scenarios
   zksim faults    list the fault kinds and named crash points
   zksim bench     measure simulator speed
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdFaults(rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "bugs":
+		return cmdBugs(ctx, rest, stdout, stderr)
 	case "jepsen":
 		return cmdJepsen(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

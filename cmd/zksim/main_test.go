@@ -113,3 +113,24 @@ func TestSeedRangesAndShards(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func TestBugsListsAndHunts(t *testing.T) {
+	code, out, _ := runCLI(t, "bugs", "--list")
+	require.Equal(t, exitPass, code)
+	require.Contains(t, out, "ZOOKEEPER-3911")
+	require.GreaterOrEqual(t, strings.Count(out, "\n"), 18)
+
+	code, _, errOut := runCLI(t, "bugs", "--bug", "ZOOKEEPER-0")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "unknown bug")
+	code, _, _ = runCLI(t, "run", "--bug", "NOT-A-BUG")
+	require.Equal(t, exitUsage, code)
+
+	if testing.Short() {
+		t.Skip("hunts a bug through full scenario runs")
+	}
+	code, out, _ = runCLI(t, "bugs", "--bug", "BROKEN-leader-commit-without-quorum", "--seeds", "3", "--parallel", "2")
+	require.Equal(t, exitPass, code, out)
+	require.Contains(t, out, "found 1 of 1 catalogued bugs")
+	require.Contains(t, out, "--bug BROKEN-leader-commit-without-quorum")
+}
