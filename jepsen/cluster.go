@@ -39,6 +39,9 @@ type Config struct {
 	SessionTimeout time.Duration
 	SnapCount      int
 	Seed           uint64 // disk-fault choices
+	// ServerArgs go before start-foreground on every server's command line (for
+	// test-only server flags such as one that switches on a catalogued bug).
+	ServerArgs []string
 }
 
 type node struct {
@@ -188,7 +191,7 @@ func (c *Cluster) startLocked(n *node) error {
 		return err
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
-	cmd := exec.Command(c.cfg.Binary, "start-foreground", n.cfg)
+	cmd := exec.Command(c.cfg.Binary, append(slices.Clone(c.cfg.ServerArgs), "start-foreground", n.cfg)...)
 	cmd.Dir = n.dir
 	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -346,11 +349,23 @@ func (c *Cluster) WaitLeader(timeout time.Duration) (int, bool) {
 		if id, ok := c.Leader(); ok {
 			return id, true
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || !c.anyUp() {
 			return 0, false
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// anyUp reports whether some server process is running.
+func (c *Cluster) anyUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.nodes {
+		if n.state != nemesis.Crashed {
+			return true
+		}
+	}
+	return false
 }
 
 // Nodes lists the server ids.

@@ -204,10 +204,3 @@ func TestRealEnsembleSurvivesFaults(t *testing.T) {
 		}
 	}
 }
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}

@@ -23,8 +23,11 @@ import (
 	"github.com/zksim/zksim/scenarios"
 )
 
-// ErrConfig reports options a run cannot use.
-var ErrConfig = errors.New("jepsen: bad configuration")
+// Errors of a run.
+var (
+	ErrConfig   = errors.New("jepsen: bad configuration")
+	ErrNoLeader = errors.New("jepsen: ensemble did not start")
+)
 
 // PropAckedWritesSurvive is the end-of-run read back: every acknowledged write to a
 // register or a persistent node is present on every live server after the heal.
@@ -44,6 +47,8 @@ type Options struct {
 	// directory when empty, removed afterwards).
 	Binary string
 	Dir    string
+	// ServerArgs go before start-foreground on every server's command line.
+	ServerArgs []string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -125,13 +130,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cl, err := Start(Config{Binary: o.Binary, Dir: dir, Nodes: o.Nodes, Clients: o.Clients,
 		TickTime: time.Duration(s.TickTime), InitLimit: s.InitLimit, SyncLimit: s.SyncLimit,
-		SessionTimeout: time.Duration(s.SessionTimeout), SnapCount: s.SnapCount, Seed: o.Seed})
+		SessionTimeout: time.Duration(s.SessionTimeout), SnapCount: s.SnapCount, Seed: o.Seed, ServerArgs: o.ServerArgs})
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
 	if _, ok := cl.WaitLeader(30 * time.Second); !ok {
-		return nil, errors.New("jepsen: no leader within 30s of starting the ensemble")
+		b, _ := os.ReadFile(cl.LogPath(1))
+		return nil, fmt.Errorf("%w: no leader (waited up to 30s, less if every server exited); server 1 says:\n%s", ErrNoLeader, tail(string(b), 2000))
 	}
 	fmt.Fprintf(logw, "ensemble of %d up in %s; %d clients; faults for %s then %s to recover\n", o.Nodes, dir, o.Clients, safety, o.Quiesce)
 
@@ -430,4 +436,11 @@ func (r *Result) WriteDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

@@ -29,6 +29,8 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	scheduleFile := fs.String("schedule", "", "apply this fault schedule instead of generating one")
 	reportDir := fs.String("report", "", "write schedule, history, verdict and server logs to this directory")
 	binary := fs.String("zkserver", "", "use this zkserver binary instead of building cmd/zkserver")
+	var serverArgs stringList
+	fs.Var(&serverArgs, "zkserver-arg", "pass this argument to every zkserver before start-foreground (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -43,7 +45,7 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("--nodes %d: want 1..9", *nodes)
 	}
 	opts := jepsen.Options{Scenario: s, Seed: *seed, Nodes: *nodes, Clients: *clients, Duration: *duration,
-		Quiesce: *quiesce, Log: stdout}
+		Quiesce: *quiesce, Log: stdout, ServerArgs: serverArgs}
 	if *scheduleFile != "" {
 		text, err := os.ReadFile(*scheduleFile)
 		if err != nil {
@@ -109,4 +111,14 @@ func moduleRoot(ctx context.Context) (string, error) {
 		return "", errors.New("not inside a Go module")
 	}
 	return filepath.Dir(mod), nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, " ") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
