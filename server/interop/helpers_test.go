@@ -25,13 +25,24 @@ const (
 	pythonPath = "/usr/bin/python3" // kazoo is a Debian package, so Debian's python
 )
 
-// zkserverBinary builds cmd/zkserver once per test binary.
-var zkserverBinary = sync.OnceValues(func() (string, error) {
+// binDir holds the zkserver binary the tests build.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
 	dir, err := os.MkdirTemp("", "interop-zkserver")
 	if err != nil {
-		return "", err
+		panic(err)
 	}
-	return BuildZkserver(context.Background(), dir)
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// zkserverBinary builds cmd/zkserver once per test binary.
+var zkserverBinary = sync.OnceValues(func() (string, error) {
+	return BuildZkserver(context.Background(), binDir)
 })
 
 // need fails the test when a tool the interop tests drive is missing.
