@@ -413,17 +413,12 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 // them go out, then Advance.
 func (h *Host) finish(st persisted) {
 	if rec := h.cfg.Record; rec != nil {
-		// What became durable first, then what the Peer applied: a learner may apply
-		// transactions the leader committed before its own copy is on disk.
 		for i, z := range st.recs {
 			rec.logged(z, st.hashes[i])
 		}
 		for _, ev := range st.events {
-			switch ev.Kind {
-			case protocol.EventEstablished:
+			if ev.Kind == protocol.EventEstablished {
 				rec.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
-			case protocol.EventCommitted:
-				rec.committed(ev.Zxid)
 			}
 		}
 	}
@@ -461,7 +456,8 @@ func (h *Host) finish(st persisted) {
 }
 
 // observe records what a Ready reports about the Peer before its persistence: role
-// changes and an installed snapshot. Its events wait for finish.
+// changes, the transactions the last Advance applied, and an installed snapshot. A
+// leader's establishment waits for finish.
 func (h *Host) observe(rd *protocol.Ready) {
 	rec := h.cfg.Record
 	if rd.Role != nil {
@@ -473,6 +469,15 @@ func (h *Host) observe(rd *protocol.Ready) {
 	}
 	if rec == nil {
 		return
+	}
+	// A Ready reports the transactions the last Advance applied: they are committed
+	// here now, whatever becomes of this Ready's own writes (a crash while they are
+	// pending, a snapshot or truncation they carry), and their replies may already be
+	// out.
+	for _, ev := range rd.Events {
+		if ev.Kind == protocol.EventCommitted {
+			rec.committed(ev.Zxid)
+		}
 	}
 	if rd.Snapshot != nil && rd.InstallSnapshot {
 		rec.snapshot(rd.Snapshot.Zxid)
