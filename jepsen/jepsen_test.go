@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,19 @@ func TestRealEnsembleSurvivesFaults(t *testing.T) {
 	}
 	if len(res.Durability) != 1 || res.Durability[0].Verdict != checker.Pass {
 		t.Errorf("read back: %v", res.Durability)
+	}
+	// The same checkers catch a read that returns a value nobody wrote.
+	bad := res.History
+	bad.Ops = slices.Clone(bad.Ops)
+	corrupted := false
+	for i := range bad.Ops {
+		if op := &bad.Ops[i]; op.Req.Kind == checker.OpGetData && op.Succeeded() {
+			op.Resp.Data, corrupted = "never-written", true
+			break
+		}
+	}
+	if rep, err := checker.Check(&bad, nil, checker.Options{}); !corrupted || err != nil || rep.OK() {
+		t.Errorf("a corrupted read passed the checkers (corrupted=%v, err=%v)", corrupted, err)
 	}
 	line := res.VerdictLine()
 	if !strings.HasPrefix(line, "verdict: PASS scenario=kill-restart seed=7 ") || !strings.Contains(line, "speedup=1.0x") {

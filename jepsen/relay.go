@@ -2,7 +2,6 @@ package jepsen
 
 import (
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"time"
@@ -210,31 +209,42 @@ func (r *Relay) pipe(c *relayConn, src, dst net.Conn, forward bool) {
 			<-changed
 		}
 		n, err := src.Read(buf)
-		if n > 0 {
-			m, delay, changed, closed := r.state(forward)
-			if closed {
-				return
-			}
-			if delay > 0 {
-				t := time.NewTimer(delay)
-				select {
-				case <-t.C:
-				case <-changed:
-					t.Stop()
-				}
-				m, _, _, _ = r.state(forward)
-			}
-			if m == Pass || m == Hold {
-				if _, werr := dst.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return
-			}
+		if n > 0 && !r.deliver(dst, buf[:n], forward) {
 			return
 		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// deliver holds a chunk read while the direction is held, waits out the delay, and
+// writes it if the direction then passes. It reports whether the pipe should go on.
+func (r *Relay) deliver(dst net.Conn, chunk []byte, forward bool) bool {
+	for {
+		m, delay, changed, closed := r.state(forward)
+		switch {
+		case closed:
+			return false
+		case m == Hold:
+			<-changed
+			continue
+		case delay > 0:
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-changed:
+				t.Stop()
+				continue // re-read the mode and delay
+			}
+			if m, _, _, _ = r.state(forward); m == Hold {
+				continue
+			}
+		}
+		if m != Pass {
+			return true // blackholed: read and discarded
+		}
+		_, err := dst.Write(chunk)
+		return err == nil
 	}
 }
