@@ -304,6 +304,7 @@ type callResult struct {
 // within opLimit is unknown, and its session is abandoned so that a late reply cannot
 // be taken for the next call's.
 func (c *client) do(req checker.Request) checker.Operation {
+	c.noteSession()
 	c.tap.reset()
 	op := checker.Operation{Client: c.id, Session: c.session, Req: req, Invoke: c.rec.now()}
 	_, addr := c.tap.lastZxid()
@@ -332,6 +333,11 @@ func (c *client) do(req checker.Request) checker.Operation {
 	op.Resp = res.resp
 	op.Outcome, op.Resp.Err = outcome(res.err)
 	if op.Outcome == checker.OutcomeOK {
+		// A reply came on the current connection, so in its session.
+		c.noteSession()
+		op.Session = c.session
+	}
+	if op.Outcome == checker.OutcomeOK {
 		op.Zxid = zxid
 		if req.Kind == checker.OpGetData || req.Kind == checker.OpSetData {
 			if op.Resp.Err == checker.ErrOK {
@@ -352,6 +358,22 @@ func (c *client) do(req checker.Request) checker.Operation {
 }
 
 var errTimeout = errors.New("jepsen: no reply in time")
+
+// noteSession records a session go-zk replaced on its own: when a reconnect finds the
+// session expired, go-zk opens a new one without telling its caller, and the old
+// session's ephemerals are gone.
+func (c *client) noteSession() {
+	sid := c.conn.SessionID()
+	if sid == 0 || sid == c.session {
+		return
+	}
+	now := c.rec.now()
+	_, addr := c.tap.lastZxid()
+	c.rec.session(checker.SessionEvent{Client: c.id, Session: c.session, Time: now, Kind: checker.SessionExpired})
+	c.rec.session(checker.SessionEvent{Client: c.id, Session: sid, Server: c.cl.ServerOf(addr), Time: now, Kind: checker.SessionEstablished})
+	c.session = sid
+	c.mine = nil
+}
 
 // outcome classifies a go-zk error as the checkers expect.
 func outcome(err error) (checker.Outcome, checker.ErrCode) {
