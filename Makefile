@@ -77,11 +77,12 @@ bench-server: interop-deps
 .PHONY: jepsen
 JEPSEN_SCENARIOS ?= kill-restart pauses leader-isolation random-halves majorities-ring bridge one-way
 JEPSEN_FLAGS ?= --duration 30s --quiesce 10s --seed 1
+JEPSEN_FAILURE_DIR ?= /tmp/zksim-jepsen-failure
 jepsen:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/zksim ./cmd/zksim; $(GO) build -o $$dir/zkserver ./cmd/zkserver; \
 	for n in 3 5; do for s in $(JEPSEN_SCENARIOS); do \
 	  echo "== jepsen $$s nodes=$$n"; \
 	  if $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --nodes $$n $(JEPSEN_FLAGS) --report $$dir/report >$$dir/out 2>&1; \
-	  then grep -E '^(skipped|verdict):' $$dir/out; else cat $$dir/out; cp -r $$dir/report ./jepsen-failure; exit 1; fi; \
+	  then grep -E '^(skipped|verdict):' $$dir/out; else cat $$dir/out; rm -rf $(JEPSEN_FAILURE_DIR); cp -r $$dir/report $(JEPSEN_FAILURE_DIR); echo "report: $(JEPSEN_FAILURE_DIR)"; exit 1; fi; \
 	done; done

@@ -19,10 +19,24 @@
 // clock offset, fsync-lying or crash-point hooks, so clock faults, disk-lost-fsync,
 // disk-failed-sync and crash points are skipped and reported as skipped.
 //
+// Faults aimed at a client id act on the client's own side of its connection: a
+// paused or crashed client issues nothing and its bytes are held (so its session may
+// expire), a clog holds its bytes, a delay spike slows them, a reset closes its
+// connection.
+//
+// A catalogued protocol bug (package protocol/bugs) can only be switched on in real
+// processes through a test-only zkserver flag; Options.ServerArgs (zksim jepsen
+// --zkserver-arg) passes such flags to every server.
+//
 // Clients are go-zookeeper/zk sessions. Each runs one operation at a time and records
 // it as a checker.Operation with wall-clock invoke and return times relative to the
 // start of the run; the reply zxid, which go-zk does not expose, is read from the reply
-// header by a dialer that watches the byte stream. ZAB node logs cannot be taken from
+// header by a dialer that watches the byte stream. When go-zk replaces an expired
+// session on its own, the switch is recorded as an expiry and a new session. The
+// workload is versioned registers (getData, sync then getData, setData blind and with
+// the last version read, create) and churn (persistent and ephemeral sequential
+// creates, deletes of the client's own ephemerals); the scenario's lock, watch and
+// multi weights count as register work. ZAB node logs cannot be taken from
 // real processes, so the checkers' ZAB properties are skipped; instead, after the final
 // heal, every acknowledged write is read back from every live server.
 //
