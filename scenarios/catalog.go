@@ -83,6 +83,10 @@ func catalog() []Scenario {
 			s.Workload.Churn, s.Workload.Lock, s.Workload.SessionChurn = 5, 3, 2
 			s.Nemesis = "clog=2,pause=1,conn-reset=1,gap=3s,for=3s..8s"
 		}),
+		with("rollover", "an 8-bit zxid counter: the leader must force a new epoch every 255 writes, under crashes and partitions", func(s *Scenario) {
+			s.CounterBits = 8
+			s.Nemesis = "crash=1,partition-isolate=1,gap=4s,for=1s..5s"
+		}),
 		with("big-ensemble", "7 voters + 2 observers under every fault kind", func(s *Scenario) {
 			s.Voters, s.Observers = 7, 2
 		}),

@@ -143,6 +143,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 		Peer: protocol.Config{
 			TickTime:            int32(tick / time.Millisecond),
 			SnapCount:           s.SnapCount,
+			CounterBits:         s.CounterBits,
 			InitLimit:           s.InitLimit,
 			SyncLimit:           s.SyncLimit,
 			ElectionMaxInterval: electionMaxInterval.Milliseconds(),

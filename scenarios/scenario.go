@@ -61,6 +61,9 @@ type Scenario struct {
 	SyncLimit      int      `json:"syncLimit"`
 	SessionTimeout Duration `json:"sessionTimeout"`
 	SnapCount      int      `json:"snapCount"`
+	// CounterBits narrows the zxid counter (default 32) so runs reach the rollover
+	// that forces a new epoch.
+	CounterBits uint `json:"counterBits,omitempty"`
 
 	// Latency is the median one-way network latency; links have a heavy tail above it.
 	Latency Duration `json:"latency"`
@@ -123,6 +126,8 @@ func (s Scenario) Validate() error {
 		return bad("latencies must not be negative")
 	case s.TornWrites < 0 || s.TornWrites > 1:
 		return bad("tornWrites %v outside [0,1]", s.TornWrites)
+	case s.CounterBits > 32:
+		return bad("counterBits %d above 32", s.CounterBits)
 	case s.Workload.Interval <= 0 || s.Workload.Concurrency < 1:
 		return bad("workload interval must be positive and concurrency at least 1")
 	}

@@ -82,7 +82,7 @@ func Lookup(name string) (Bug, bool) {
 // Scenarios are the zksim scenario names a Bug may list.
 var Scenarios = []string{"default", "leader-isolation", "random-halves", "majorities-ring", "bridge", "one-way",
 	"minority-third", "kill-restart", "rolling-restart", "crash-points", "sync-crash", "clock-chaos", "pauses",
-	"flaky-links", "disk-faults", "observers", "session-expiry", "big-ensemble", "everything", "standalone"}
+	"flaky-links", "disk-faults", "observers", "session-expiry", "big-ensemble", "everything", "standalone", "rollover"}
 
 // Detector names (checker properties).
 const (
@@ -134,8 +134,8 @@ var catalog = []Bug{
 		Summary: "the zxid counter overflows into the epoch instead of forcing a new election",
 		Kind:    KindDivergence, Package: "zab",
 		Detectors: []string{DetPrefix, DetLinearizable},
-		Scenarios: []string{"default", "leader-isolation", "everything"},
-		Notes:     "needs a narrow zxid counter (zab Config.CounterBits); the wrapped zxid skips counter 0, which learners refuse",
+		Scenarios: []string{"rollover", "default", "leader-isolation", "everything"},
+		Notes:     "needs a narrow zxid counter (zab Config.CounterBits): the rollover scenario has one; the wrapped zxid skips counter 0, which learners refuse",
 	},
 	{
 		Name:    ZK1282,
