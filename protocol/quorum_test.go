@@ -84,11 +84,7 @@ func TestQuorumLeaderCrashKeepsAcknowledgedWrites(t *testing.T) {
 		before := ackedCount(w)
 		w.runUntil(5000, "writes under the new leader", func() bool { return ackedCount(w) > before+50 })
 		w.restart(old)
-		for _, c := range w.clients {
-			c.next = nil
-		}
-		w.runUntil(20000, "convergence", w.settled)
-		w.checkAcked()
+		w.quiesce(20000)
 	}
 }
 
@@ -120,9 +116,7 @@ func TestQuorumMinorityLeaderStepsDown(t *testing.T) {
 	c.conn = 0
 	w.runUntil(5000, "writes in the majority", func() bool { return len(c.acked) > 10 })
 	w.heal()
-	c.next = nil
-	w.runUntil(20000, "convergence", w.settled)
-	w.checkAcked()
+	w.quiesce(20000)
 }
 
 // sentSince reports whether a packet of type typ went to server id after the
@@ -202,15 +196,11 @@ func TestQuorumCounterRolloverLosesNothing(t *testing.T) {
 	w.runUntil(5000, "leader", w.settled)
 	writers(w, 0, 2)
 	w.runUntil(60000, "writes across epochs", func() bool { return ackedCount(w) >= 60 })
-	for _, c := range w.clients {
-		c.next = nil
-	}
-	w.runUntil(20000, "convergence", w.settled)
+	w.quiesce(20000)
 	require.GreaterOrEqual(t, len(w.established), 4, "rollover should force new epochs")
 	for _, z := range w.order {
 		require.Less(t, zab.CounterOf(z), int64(15))
 	}
-	w.checkAcked()
 }
 
 func ephemeralCreator(c *worldClient, path string) {
@@ -431,11 +421,7 @@ func runPersistStep(t failer, step persistStep, cp crashPoint, tweak func(*Confi
 	w.restart(leader)
 	before := ackedCount(w)
 	w.runUntil(10000, "progress", func() bool { return ackedCount(w) > before+10 })
-	for _, c := range w.clients {
-		c.next = nil
-	}
-	w.runUntil(20000, "convergence", w.settled)
-	w.checkAcked()
+	w.quiesce(20000)
 }
 
 // BenchmarkQuorumCommits measures committed writes per wall-clock second of a
@@ -542,11 +528,7 @@ func TestQuorumChaos(t *testing.T) {
 			w.runUntil(20000, "progress after healing", func() bool { return w.leader() != 0 })
 			before := ackedCount(w)
 			w.runUntil(20000, "writes after healing", func() bool { return ackedCount(w) > before+10 })
-			for _, c := range w.clients {
-				c.next = nil
-			}
-			w.runUntil(30000, "convergence", w.settled)
-			w.checkAcked()
+			w.quiesce(30000)
 		})
 	}
 }
@@ -746,11 +728,7 @@ func TestQuorumFaultScheduleProperty(t *testing.T) {
 			w.restart(id)
 		}
 		w.runUntil(20000, "leader after healing", func() bool { return w.leader() != 0 })
-		for _, c := range w.clients {
-			c.next = nil
-		}
-		w.runUntil(30000, "convergence", w.settled)
-		w.checkAcked()
+		w.quiesce(30000)
 	})
 }
 

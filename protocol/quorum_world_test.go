@@ -517,6 +517,17 @@ func (w *world) settled() bool {
 	return true
 }
 
+// quiesce stops the clients' writes, waits up to limit ms for every live server to
+// converge under one leader, and checks that no acknowledged write was lost.
+func (w *world) quiesce(limit int64) {
+	w.t.Helper()
+	for _, c := range w.clients {
+		c.next = nil
+	}
+	w.runUntil(limit, "convergence", w.settled)
+	w.checkAcked()
+}
+
 // checkAcked verifies that every write acknowledged to a client is in every live
 // server's tree (or in the trees of the servers given).
 func (w *world) checkAcked(only ...int64) {
