@@ -161,10 +161,17 @@ func (e *Election) UpdatePeerEpoch(epoch int64) {
 
 // Tick advances the local clock to now: resend the vote after a silent wait (with
 // backoff) and decide once a finalize wait has passed.
+//
+// A clock stepped back shifts the pending deadlines back by the same amount, so that a
+// timeout still fires after its full wait instead of freezing until the clock climbs
+// back past its highest earlier reading.
 func (e *Election) Tick(now int64) {
-	if now > e.now {
-		e.now = now
+	if now < e.now {
+		back := e.now - now
+		e.lastHeard -= back
+		e.finalizeAt -= back
 	}
+	e.now = now
 	if e.state != Looking || e.round == 0 {
 		return
 	}
@@ -184,14 +191,16 @@ func (e *Election) Tick(now int64) {
 // Step handles a notification from server from.
 func (e *Election) Step(from int64, n Notification) {
 	if e.cfg.Quorum.Weight(from) == 0 {
-		// A non-voter learns the leader from our answers; it never counts.
-		if e.voter && from != e.cfg.ID {
+		// A non-voter learns the leader from our answers; it never counts. Only a
+		// LOOKING non-voter is answered, and a non-voter never answers back (below), so
+		// an exchange with it ends after one reply.
+		if e.voter && from != e.cfg.ID && n.State == Looking {
 			e.reply(from)
 		}
 		return
 	}
 	if e.state != Looking {
-		if n.State == Looking {
+		if n.State == Looking && e.voter {
 			e.reply(from)
 		}
 		return
@@ -199,8 +208,8 @@ func (e *Election) Step(from int64, n Notification) {
 	if e.round == 0 {
 		return
 	}
-	if n.State == Looking && n.ElectionEpoch < e.round {
-		e.reply(from) // bring a laggard into our round
+	if n.State == Looking && n.ElectionEpoch < e.round && e.voter {
+		e.reply(from) // bring a laggard into our round; a voter ignores a non-voter's vote
 	}
 	if e.cfg.Quorum.Weight(n.Leader) == 0 {
 		return

@@ -419,3 +419,70 @@ func TestZK1419VoteOrder(t *testing.T) {
 		t.Fatal("the correct order must be transitive: a > b > c and a > c")
 	}
 }
+
+// TestVoterObserverExchangeEnds: a LOOKING voter and an observer (settled, or in a
+// later round) must not answer each other's notifications forever; a non-voter's vote
+// never counts, so the voter answers a LOOKING non-voter once and the non-voter never
+// answers back.
+func TestVoterObserverExchangeEnds(t *testing.T) {
+	q := NewMajority(1, 2, 3) // 6 is an observer
+	for _, obsState := range []string{"observing", "later-round"} {
+		voter, _ := New(Config{ID: 2, Quorum: q})
+		voter.Start(5, 1)
+		obs, _ := New(Config{ID: 6, Quorum: q})
+		obs.Start(5, 1)
+		if obsState == "observing" {
+			obs.decide(Vote{Leader: 3, Zxid: 7, PeerEpoch: 1})
+		} else {
+			obs.Start(5, 1)
+			obs.Start(5, 1)
+		}
+		voter.Ready()
+		obs.Ready()
+		// The observer's vote reaches the voter; deliver everything between the two.
+		pending := []Message{{To: 2, Notification: obs.notification(obs.Proposal(), obs.State())}}
+		pending[0].Notification.State = Looking
+		sent := 0
+		for len(pending) > 0 && sent < 100 {
+			m := pending[0]
+			pending = pending[1:]
+			sent++
+			from, to := int64(6), voter
+			if m.To == 6 {
+				from, to = 2, obs
+			}
+			to.Step(from, m.Notification)
+			for _, out := range to.Ready().Messages {
+				if out.To == 2 || out.To == 6 {
+					pending = append(pending, out)
+				}
+			}
+		}
+		if sent > 2 {
+			t.Fatalf("%s: voter and observer exchanged %d messages; want at most 2", obsState, sent)
+		}
+	}
+}
+
+// TestClockSteppedBackKeepsTimeouts: after the clock steps back, the vote is still sent
+// again once a full notification interval has passed on the new clock.
+func TestClockSteppedBackKeepsTimeouts(t *testing.T) {
+	q := NewMajority(1, 2, 3)
+	e, _ := New(Config{ID: 1, Quorum: q, MinNotificationInterval: 100, MaxNotificationInterval: 100})
+	e.Tick(1_000_000)
+	e.Start(5, 1)
+	e.Ready()
+	e.Tick(1_000_050)
+	e.Tick(10_000) // stepped back far
+	if rd := e.Ready(); len(rd.Messages) != 0 {
+		t.Fatalf("resent early: %+v", rd.Messages)
+	}
+	e.Tick(10_049)
+	if rd := e.Ready(); len(rd.Messages) != 0 {
+		t.Fatalf("resent before the interval: %+v", rd.Messages)
+	}
+	e.Tick(10_050)
+	if rd := e.Ready(); len(rd.Messages) != 2 {
+		t.Fatalf("want the vote resent to both voters after the interval, got %+v", rd.Messages)
+	}
+}
