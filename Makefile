@@ -2,10 +2,16 @@
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: test test-short chaos fuzz fuzz-smoke bench lint report-check
+.PHONY: test test-short chaos chaos-smoke fuzz fuzz-smoke bench lint report-check
 
 test: lint
 	$(GO) test -count=1 ./...
+	$(MAKE) chaos-smoke
+	$(MAKE) fuzz-smoke
+
+# Every scenario on two seeds: the short chaos sweep CI runs.
+chaos-smoke:
+	$(GO) run ./cmd/zksim sweep --scenario all --seeds 1..2
 
 # A quick pass without the slower simulations.
 test-short:
@@ -26,7 +32,7 @@ fuzz:
 
 # The short fuzz smoke CI runs.
 fuzz-smoke:
-	$(MAKE) fuzz FUZZTIME=5s
+	$(MAKE) fuzz FUZZTIME=3s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
