@@ -234,7 +234,6 @@ type conn struct {
 	queue       []*pending
 	received    uint64
 	sent        uint64
-	lastZxid    int64
 	// held are requests that arrived while the leader revalidates the session the
 	// connection brought (ZooKeeper stops reading until the handshake completes).
 	held         [][]byte
