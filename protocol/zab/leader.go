@@ -171,13 +171,15 @@ func (n *Node) leaderOnInfo(from int64, p Packet) error {
 	}
 	observer := p.Type == TypeObserverInfo || !n.isVoter(from)
 	if old := ld.handlers[from]; old != nil {
-		// A reconnect restarts that learner's handshake. Its earlier ACKs no longer
-		// count: the sync may truncate what it acknowledged, and it acknowledges the
-		// outstanding proposals again after UPTODATE.
+		// A reconnect restarts that learner's handshake.
 		delete(ld.epochAcked, from)
-		for _, set := range ld.acks {
-			delete(set, from)
-		}
+	}
+	// Its earlier ACKs no longer count, even when its handler was already dropped: the
+	// sync may truncate what it acknowledged (a TRUNC to the committed boundary cuts
+	// this epoch's outstanding proposals before they are sent again), and it
+	// acknowledges the outstanding proposals again once they are durable.
+	for _, set := range ld.acks {
+		delete(set, from)
 	}
 	h := &learnerHandler{id: from, observer: observer, acceptedEpoch: EpochOf(p.Zxid), lastHeard: n.now}
 	n.setHandler(h)

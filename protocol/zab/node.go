@@ -12,7 +12,8 @@ import (
 // collected in Ready. It is not safe for concurrent use.
 type Node struct {
 	cfg Config
-	now int64
+	now int64 // local time: advances by each forward step of the host clock only
+	raw int64 // the host clock's last reading
 
 	role   Role
 	phase  Phase
@@ -163,11 +164,14 @@ func (n *Node) StepDown(reason string) {
 	}
 }
 
-// Tick advances the local clock to now and enforces the ZAB timeouts.
+// Tick advances the local clock to now and enforces the ZAB timeouts. A clock that
+// steps back counts as no time passing, and the waits go on from the new reading,
+// rather than freezing until the clock climbs back past its highest earlier reading.
 func (n *Node) Tick(now int64) {
-	if now > n.now {
-		n.now = now
+	if now > n.raw {
+		n.now += now - n.raw
 	}
+	n.raw = now
 	switch n.role {
 	case RoleLeader:
 		n.tickLeader()

@@ -228,6 +228,40 @@ func TestReconnectDropsStaleAcks(t *testing.T) {
 	}
 }
 
+// TestReconnectAfterDroppedHandlerDropsStaleAcks: the leader had already dropped the
+// learner (its connection timed out) when it comes back; the sync truncates it to the
+// committed boundary, so its ACK of the outstanding proposal must not count until it
+// logs that proposal again.
+func TestReconnectAfterDroppedHandlerDropsStaleAcks(t *testing.T) {
+	p := newPair(t, nil, nil)
+	p.settle()
+	l, f := p.nodes[2], p.nodes[1]
+	zx, _ := l.Propose([]byte("x"))
+	p.ready(2)
+	_ = f.Step(2, p.inbox[1][0])
+	p.inbox[1] = nil
+	p.hop(1) // the follower's ACK of zx reaches the leader
+	l.removeHandler(1)
+	f.StepDown("connection lost")
+	f.Follow(2)
+	p.hop(1)
+	l.Advance() // the leader's own ACK is now durable
+	if l.Committed() == zx {
+		t.Fatal("leader counted an ACK from before the learner's handler was dropped")
+	}
+	seen := len(p.seen)
+	p.settle()
+	truncated := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
+		return slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeTrunc })
+	})
+	if !truncated {
+		t.Fatal("want the learner truncated to the committed boundary")
+	}
+	if l.Committed() != zx || f.Committed() != zx {
+		t.Fatalf("after resync: leader %x follower %x, want %x", l.Committed(), f.Committed(), zx)
+	}
+}
+
 // TestInterruptedSyncKeepsDurableHistory: a sync that ends before NEWLEADER changes
 // nothing durable, and the learner's vote goes back to its durable log.
 func TestInterruptedSyncKeepsDurableHistory(t *testing.T) {
@@ -537,5 +571,24 @@ func TestRecover(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestClockSteppedBackKeepsTimeouts: a host clock that steps back counts as no time
+// passing; the silent leader is still noticed once syncLimit has passed in forward
+// steps, not only once the clock climbs back past its highest reading.
+func TestClockSteppedBackKeepsTimeouts(t *testing.T) {
+	p := newPair(t, nil, nil)
+	p.settle()
+	f := p.nodes[1]
+	f.Tick(15) // 15 of the 20 allowed pass...
+	f.Tick(0)  // ...the clock steps back...
+	f.Tick(5)  // ...and 5 more pass: 20 in all
+	if f.Role() != RoleFollower {
+		t.Fatalf("left the follower role (%v) before syncLimit passed", f.Role())
+	}
+	f.Tick(6)
+	if f.Role() != RoleLooking {
+		t.Fatalf("still %v after syncLimit passed on the stepped-back clock", f.Role())
 	}
 }
