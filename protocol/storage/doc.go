@@ -39,7 +39,11 @@
 //   - before ACKEPOCH: acceptedEpoch (EncodeEpoch, atomic replace);
 //   - before the ACK of NEWLEADER: the snapshot if the leader sent SNAP or TRUNC
 //     (EncodeSnapshot, or the repairs of TruncatePlan), the synced records
-//     (AppendRecords), then currentEpoch;
+//     (AppendRecords), then currentEpoch. The new currentEpoch is staged in
+//     CurrentEpochTempFile (written and fsynced) before the records can be durable, and
+//     renamed over currentEpoch only once they are: a crash in between leaves a log
+//     ahead of currentEpoch, which Recover repairs from the staged file
+//     (ZOOKEEPER-1653) instead of refusing it;
 //   - before the ACK of a proposal (the leader's self-ack included): the record, fsynced;
 //   - after a restart, before writing anything: every Repair that Recover returned.
 //

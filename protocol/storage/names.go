@@ -12,9 +12,12 @@ const (
 	AcceptedEpochFile = "acceptedEpoch"
 	CurrentEpochFile  = "currentEpoch"
 	tempSuffix        = ".tmp"
-	maxZxidHexDigits  = 16
-	epochCounterBits  = 32
-	epochCounterMask  = 1<<epochCounterBits - 1
+	// CurrentEpochTempFile is where a host stages a new currentEpoch before renaming it
+	// into place. Recover trusts it when the log is ahead of currentEpoch (see Recover).
+	CurrentEpochTempFile = CurrentEpochFile + tempSuffix
+	maxZxidHexDigits     = 16
+	epochCounterBits     = 32
+	epochCounterMask     = 1<<epochCounterBits - 1
 )
 
 // Kind tells what a file name denotes.
@@ -60,7 +63,7 @@ func ParseFileName(name string) (Kind, int64) {
 		return KindAcceptedEpoch, 0
 	case name == CurrentEpochFile:
 		return KindCurrentEpoch, 0
-	case name == AcceptedEpochFile+tempSuffix || name == CurrentEpochFile+tempSuffix:
+	case name == AcceptedEpochFile+tempSuffix || name == CurrentEpochTempFile:
 		return KindTemp, 0
 	case strings.HasPrefix(name, logPrefix):
 		if z, ok := parseHexZxid(name[len(logPrefix):]); ok {

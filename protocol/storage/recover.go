@@ -100,11 +100,12 @@ type namedFile struct {
 }
 
 type layout struct {
-	logs      []namedFile // ascending zxid
-	snapshots []namedFile // descending zxid
-	accepted  bool
-	current   bool
-	temps     []string
+	logs       []namedFile // ascending zxid
+	snapshots  []namedFile // descending zxid
+	accepted   bool
+	current    bool
+	currentTmp bool // CurrentEpochTempFile is present (it is also in temps)
+	temps      []string
 }
 
 func classify(names []string) layout {
@@ -122,6 +123,7 @@ func classify(names []string) layout {
 			l.current = true
 		case KindTemp:
 			l.temps = append(l.temps, n)
+			l.currentTmp = l.currentTmp || n == CurrentEpochTempFile
 		}
 	}
 	slices.SortFunc(l.logs, func(a, b namedFile) int { return cmp.Compare(a.zxid, b.zxid) })
@@ -151,8 +153,14 @@ func read(fs FileSet, name string) ([]byte, error) {
 //  3. zxids strictly increase (ErrOrder); from the snapshot on, they are consecutive
 //     within an epoch and a new epoch starts at counter 1 (ErrGap);
 //  4. the epoch files. A missing one is rebuilt from the epoch of the last zxid (a write
-//     repair), as ZooKeeper does. currentEpoch older than the last zxid's epoch, or
-//     acceptedEpoch below currentEpoch, fail with ErrEpoch.
+//     repair), as ZooKeeper does. currentEpoch older than the last zxid's epoch fails
+//     with ErrEpoch, unless CurrentEpochTempFile holds an epoch at least the last
+//     zxid's: a follower stages currentEpoch there before its synced records become
+//     durable and renames it into place after, so a crash in between leaves exactly
+//     this (ZOOKEEPER-1653). The staged epoch is then taken: currentEpoch is rewritten
+//     with it and the temporary file deleted, in that order. acceptedEpoch below
+//     currentEpoch fails with ErrEpoch;
+//  5. other leftover temporary files (interrupted atomic writes) are deleted.
 func Recover(fs FileSet) (RecoveredState, error) {
 	var st RecoveredState
 	l := classify(fs.List())
@@ -190,10 +198,14 @@ func Recover(fs FileSet) (RecoveredState, error) {
 		st.LastZxid = st.Records[n-1].Zxid
 	}
 
-	if err := st.recoverEpochs(fs, l); err != nil {
+	staged, err := st.recoverEpochs(fs, l)
+	if err != nil {
 		return st, err
 	}
 	for _, t := range l.temps {
+		if t == CurrentEpochTempFile && staged {
+			continue // deleted by recoverEpochs, after currentEpoch is rewritten
+		}
 		st.Repairs = append(st.Repairs, Repair{Kind: RepairDelete, Name: t, Reason: "interrupted atomic write"})
 	}
 	return st, nil
@@ -285,12 +297,13 @@ func checkNext(prev, zxid int64, anchored bool) error {
 	return nil
 }
 
-func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) error {
+// recoverEpochs reads the epoch files; staged reports that currentEpoch was taken from
+// CurrentEpochTempFile.
+func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) (staged bool, err error) {
 	lastEpoch := EpochOf(st.LastZxid)
-	var err error
 	if l.current {
 		if st.CurrentEpoch, err = readEpoch(fs, CurrentEpochFile); err != nil {
-			return err
+			return false, err
 		}
 	} else {
 		st.CurrentEpoch = lastEpoch
@@ -298,11 +311,23 @@ func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) error {
 			Data: EncodeEpoch(lastEpoch), Reason: "missing; rebuilt from the last zxid"})
 	}
 	if lastEpoch > st.CurrentEpoch {
-		return errorOf(ErrEpoch, "currentEpoch ", itoa(st.CurrentEpoch), " is older than the last zxid ", hex(st.LastZxid))
+		epoch, ok, err := stagedEpoch(fs, l, lastEpoch)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, errorOf(ErrEpoch, "currentEpoch ", itoa(st.CurrentEpoch), " is older than the last zxid ", hex(st.LastZxid))
+		}
+		st.CurrentEpoch, staged = epoch, true
+		data := EncodeEpoch(epoch)
+		st.Repairs = append(st.Repairs,
+			Repair{Kind: RepairWrite, Name: CurrentEpochFile, Data: data,
+				Reason: "older than the last zxid; taken from " + CurrentEpochTempFile},
+			Repair{Kind: RepairDelete, Name: CurrentEpochTempFile, Reason: "staged currentEpoch taken"})
 	}
 	if l.accepted {
 		if st.AcceptedEpoch, err = readEpoch(fs, AcceptedEpochFile); err != nil {
-			return err
+			return false, err
 		}
 	} else {
 		st.AcceptedEpoch = lastEpoch
@@ -310,9 +335,27 @@ func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) error {
 			Data: EncodeEpoch(lastEpoch), Reason: "missing; rebuilt from the last zxid"})
 	}
 	if st.AcceptedEpoch < st.CurrentEpoch {
-		return errorOf(ErrEpoch, "acceptedEpoch ", itoa(st.AcceptedEpoch), " is less than currentEpoch ", itoa(st.CurrentEpoch))
+		return false, errorOf(ErrEpoch, "acceptedEpoch ", itoa(st.AcceptedEpoch), " is less than currentEpoch ", itoa(st.CurrentEpoch))
 	}
-	return nil
+	return staged, nil
+}
+
+// stagedEpoch reads CurrentEpochTempFile when it exists; ok is set when it holds an
+// epoch of at least lastEpoch. A staged file that does not parse is left to ErrEpoch:
+// it was never renamed, so it cannot vouch for the log.
+func stagedEpoch(fs FileSet, l layout, lastEpoch int64) (epoch int64, ok bool, err error) {
+	if !l.currentTmp {
+		return 0, false, nil
+	}
+	data, err := read(fs, CurrentEpochTempFile)
+	if err != nil {
+		return 0, false, err
+	}
+	epoch, err = DecodeEpoch(CurrentEpochTempFile, data)
+	if err != nil || epoch < lastEpoch {
+		return 0, false, nil
+	}
+	return epoch, true, nil
 }
 
 func readEpoch(fs FileSet, name string) (int64, error) {

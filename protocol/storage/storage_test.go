@@ -290,6 +290,18 @@ func TestRecover(t *testing.T) {
 			want{err: ErrEpoch}},
 		{"acceptedEpoch below currentEpoch", MemFiles{"snapshot.0": snap0, "currentEpoch": []byte("2"), "acceptedEpoch": []byte("1")},
 			want{err: ErrEpoch}},
+		{"currentEpoch taken from its staged file", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("0"), "currentEpoch.tmp": []byte("2"), "acceptedEpoch": []byte("2")},
+			want{zxids: zxidsOf(a), snap: "snapshot.0", repairs: []string{"write currentEpoch", "delete currentEpoch.tmp"}}},
+		{"staged currentEpoch older than the log", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("0"), "currentEpoch.tmp": []byte("0"), "acceptedEpoch": []byte("1")},
+			want{err: ErrEpoch}},
+		{"staged currentEpoch unreadable", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("0"), "currentEpoch.tmp": []byte("1x"), "acceptedEpoch": []byte("1")},
+			want{err: ErrEpoch}},
+		{"staged acceptedEpoch does not vouch for currentEpoch", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("0"), "acceptedEpoch.tmp": []byte("1"), "acceptedEpoch": []byte("1")},
+			want{err: ErrEpoch}},
+		{"stale staged currentEpoch deleted", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("1"), "currentEpoch.tmp": []byte("2"), "acceptedEpoch.tmp": []byte("2"), "acceptedEpoch": []byte("2")},
+			want{zxids: zxidsOf(a), snap: "snapshot.0", repairs: []string{"delete acceptedEpoch.tmp", "delete currentEpoch.tmp"}}},
+		{"other temporary files deleted when the staged epoch is taken", MemFiles{"snapshot.0": snap0, logA: dataA, "currentEpoch": []byte("0"), "currentEpoch.tmp": []byte("1"), "acceptedEpoch.tmp": []byte("3"), "acceptedEpoch": []byte("1")},
+			want{zxids: zxidsOf(a), snap: "snapshot.0", repairs: []string{"write currentEpoch", "delete currentEpoch.tmp", "delete acceptedEpoch.tmp"}}},
 		{"foreign files ignored", MemFiles{"snapshot.0": snap0, "myid": []byte("1"), "snapshot.3.snappy": nil, "currentEpoch": []byte("0"), "acceptedEpoch": []byte("0")},
 			want{snap: "snapshot.0"}},
 	} {
@@ -323,6 +335,11 @@ func TestRecover(t *testing.T) {
 			}
 			if len(st.Skipped) != tc.want.skipped {
 				t.Errorf("skipped = %v, want %d", st.Skipped, tc.want.skipped)
+			}
+			if tmp, ok := tc.files[CurrentEpochTempFile]; ok && len(st.Repairs) > 0 && st.Repairs[0].Name == CurrentEpochFile {
+				if staged, _ := DecodeEpoch(CurrentEpochTempFile, tmp); st.CurrentEpoch != staged {
+					t.Errorf("currentEpoch = %d, want the staged %d", st.CurrentEpoch, staged)
+				}
 			}
 			// After the repairs, recovery is clean and gives the same state.
 			if err := tc.files.Apply(st.Repairs); err != nil {
