@@ -336,7 +336,7 @@ func TestRecover(t *testing.T) {
 			if len(st.Skipped) != tc.want.skipped {
 				t.Errorf("skipped = %v, want %d", st.Skipped, tc.want.skipped)
 			}
-			if tmp, ok := tc.files[CurrentEpochTempFile]; ok && len(st.Repairs) > 0 && st.Repairs[0].Name == CurrentEpochFile {
+			if tmp, ok := tc.files[CurrentEpochTempFile]; ok && len(st.Repairs) > 1 && st.Repairs[0].Name == CurrentEpochFile && st.Repairs[1].Name == CurrentEpochTempFile {
 				if staged, _ := DecodeEpoch(CurrentEpochTempFile, tmp); st.CurrentEpoch != staged {
 					t.Errorf("currentEpoch = %d, want the staged %d", st.CurrentEpoch, staged)
 				}
