@@ -968,13 +968,10 @@ func (p *Peer) executeRead(cn *conn, pe *pending) {
 			code = wire.ErrBadArguments
 			break
 		}
+		// ZooKeeper 3.8 checks no ACL for exists (FinalRequestProcessor leaves it as
+		// a TODO): any session learns a node's Stat and may set a watch on it.
 		stat, code = p.tree.Stat(r.Path)
 		if code == wire.ErrOK {
-			nodeACL, _, _ := p.tree.ACL(r.Path)
-			if acl.Check(nodeACL, ids, wire.PermRead) != nil {
-				code = wire.ErrNoAuth
-				break
-			}
 			body = &wire.StatResponse{Stat: stat}
 		}
 		if r.Watch && (code == wire.ErrOK || code == wire.ErrNoNode) {

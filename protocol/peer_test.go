@@ -520,6 +520,9 @@ func TestACLEnforcedForEveryOp(t *testing.T) {
 	tests := []struct {
 		op   wire.Request
 		perm int32 // withheld on /n
+		// unchecked marks an op ZooKeeper 3.8 answers without any ACL check, even
+		// with perm withheld.
+		unchecked bool
 	}{
 		{op: &wire.CreateRequest{Path: "/n/d", ACL: openACL()}, perm: wire.PermCreate},
 		{op: &wire.CreateRequest{Op: wire.OpCreate2, Path: "/n/d", ACL: openACL()}, perm: wire.PermCreate},
@@ -529,7 +532,8 @@ func TestACLEnforcedForEveryOp(t *testing.T) {
 		{op: &wire.SetDataRequest{Path: "/n", Data: []byte("w"), Version: -1}, perm: wire.PermWrite},
 		{op: &wire.SetACLRequest{Path: "/n", ACL: openACL(), Version: -1}, perm: wire.PermAdmin},
 		{op: &wire.GetDataRequest{Path: "/n"}, perm: wire.PermRead},
-		{op: &wire.ExistsRequest{Path: "/n"}, perm: wire.PermRead},
+		{op: &wire.ExistsRequest{Path: "/n"}, perm: wire.PermAll, unchecked: true},
+		{op: &wire.ExistsRequest{Path: "/n", Watch: true}, perm: wire.PermAll, unchecked: true},
 		{op: &wire.GetChildrenRequest{Path: "/n"}, perm: wire.PermRead},
 		{op: &wire.GetChildren2Request{Path: "/n"}, perm: wire.PermRead},
 		{op: &wire.GetAllChildrenNumberRequest{Path: "/n"}, perm: wire.PermRead},
@@ -571,6 +575,11 @@ func TestACLEnforcedForEveryOp(t *testing.T) {
 				}
 				if !withheld {
 					require.NotEqual(t, wire.ErrNoAuth, code)
+					return
+				}
+				if tt.unchecked {
+					require.Equal(t, wire.ErrOK, code)
+					require.Equal(t, int32(1), resp.(*wire.StatResponse).Stat.NumChildren)
 					return
 				}
 				require.Equal(t, wire.ErrNoAuth, code)
