@@ -62,7 +62,9 @@
 //  5. Apply rd.CommittedEntries to the state machine, in order (after rd.Snapshot when
 //     both are present). Hand rd.Requests to the leader's request pipeline, record
 //     rd.SessionReports, answer (leader) or deliver (learner) rd.Revalidations, and
-//     complete rd.Syncs pending syncs in order.
+//     complete the pending syncs in order, each right after the committed entry its
+//     rd.SyncsAfter zxid names (before any entry above it; syncs whose point was
+//     applied by an earlier Ready complete before this Ready's first entry).
 //
 //  6. Call Advance. Only then does the leader count its own ACKs and its own NEWLEADER
 //     acknowledgement, so its durability is never assumed early.

@@ -507,7 +507,7 @@ func (n *Node) answerSyncs() {
 		s := ld.syncs[0]
 		ld.syncs = ld.syncs[1:]
 		if s.to == n.cfg.ID {
-			n.syncs++
+			n.syncs = append(n.syncs, s.zxid)
 		} else if h := ld.handlers[s.to]; h != nil && h.forwarding {
 			n.send(s.to, Packet{Type: TypeSync, Zxid: 0}, false)
 		}

@@ -153,7 +153,8 @@ func (n *Node) stepLearner(p Packet) error {
 		n.send(n.leader, Packet{Type: TypePing, Zxid: p.Zxid, Data: data}, false)
 		return nil
 	case TypeSync:
-		n.syncs++
+		// The leader sends SYNC right after the COMMIT of its sync point.
+		n.syncs = append(n.syncs, n.committed)
 		return nil
 	case TypeRevalidate:
 		if len(p.Data) != 9 {

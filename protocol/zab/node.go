@@ -43,7 +43,7 @@ type Node struct {
 	requests   []Request
 	reports    []SessionReport
 	revals     []Revalidation
-	syncs      int
+	syncs      []int64 // sync points of completed syncs not yet handed out, in order
 
 	// What the last Ready asked to persist, acknowledged by Advance.
 	readyLast    int64
@@ -151,6 +151,7 @@ func (n *Node) setHard(h HardState) {
 // entries stay in the log: the next leader's history may include them.
 func (n *Node) becomeLooking(reason string) {
 	n.abandonSync()
+	n.syncs = nil // syncs whose point was never applied die with the role, as the host's do
 	n.role, n.phase, n.leader, n.epoch = RoleLooking, PhaseElection, 0, 0
 	n.ld, n.lr = nil, nil
 	n.setStatus(reason)
@@ -200,7 +201,8 @@ func (n *Node) Step(from int64, p Packet) error {
 // HasReady reports whether Ready has anything to hand out.
 func (n *Node) HasReady() bool {
 	return n.status != nil || n.snapshot != nil || n.truncate || len(n.entries) > 0 || n.hardDirty ||
-		len(n.msgs) > 0 || n.applicable() > n.applying || len(n.requests) > 0 || len(n.reports) > 0 || len(n.revals) > 0 || n.syncs > 0
+		len(n.msgs) > 0 || n.applicable() > n.applying || len(n.requests) > 0 || len(n.reports) > 0 || len(n.revals) > 0 ||
+		len(n.syncs) > 0 && n.syncs[0] <= n.applicable()
 }
 
 // applicable is the highest zxid that may be applied now.
@@ -222,7 +224,6 @@ func (n *Node) Ready() Ready {
 		Entries:    n.entries,
 		Messages:   n.msgs,
 		Requests:   n.requests,
-		Syncs:      n.syncs,
 	}
 	rd.SessionReports, rd.Revalidations = n.reports, n.revals
 	if n.hardDirty {
@@ -234,13 +235,23 @@ func (n *Node) Ready() Ready {
 		rd.CommittedEntries = slices.Clone(n.log.between(n.applying, to))
 		n.applying = to
 	}
+	// A sync completes once its sync point is applied, so that its answer follows the
+	// COMMIT of that point and precedes every later transaction.
+	k := 0
+	for k < len(n.syncs) && n.syncs[k] <= n.applying {
+		k++
+	}
+	if k > 0 {
+		rd.Syncs, rd.SyncsAfter = k, slices.Clone(n.syncs[:k])
+		n.syncs = slices.Delete(n.syncs, 0, k)
+	}
 	n.readyLast = n.log.last()
 	if n.lr != nil && n.lr.durable != nil {
 		n.readyLast = n.lr.durable.last() // a learner's sync is not handed out before NEWLEADER
 	}
 	n.readyHardSeq, n.readyApplied = n.hardSeq, n.applying
 	n.status, n.snapshot, n.truncate, n.truncateTo, n.entries, n.hardDirty = nil, nil, false, 0, nil, false
-	n.msgs, n.requests, n.reports, n.revals, n.syncs = nil, nil, nil, nil, 0
+	n.msgs, n.requests, n.reports, n.revals = nil, nil, nil, nil
 	clear(n.marked)
 	return rd
 }

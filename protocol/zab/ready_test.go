@@ -592,3 +592,35 @@ func TestClockSteppedBackKeepsTimeouts(t *testing.T) {
 		t.Fatalf("still %v after syncLimit passed on the stepped-back clock", f.Role())
 	}
 }
+
+// TestSyncsAfterNamesTheSyncPoint: a sync completes right after the COMMIT of the last
+// proposal made before it, on the leader (its own Sync) and on a learner (SYNC packet),
+// even when a later commit is handed out in the same Ready.
+func TestSyncsAfterNamesTheSyncPoint(t *testing.T) {
+	p := newPair(t, nil, nil)
+	p.settle()
+	l := p.nodes[2]
+	z1, _ := l.Propose([]byte("x"))
+	if err := l.Sync(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(1); err != nil {
+		t.Fatal(err)
+	}
+	z2, _ := l.Propose([]byte("y"))
+	seen := len(p.seen)
+	p.settle()
+	var points []int64
+	for _, rd := range p.seen[seen:] {
+		if rd.Syncs != len(rd.SyncsAfter) {
+			t.Fatalf("Syncs %d but SyncsAfter %x", rd.Syncs, rd.SyncsAfter)
+		}
+		points = append(points, rd.SyncsAfter...)
+	}
+	if !slices.Equal(points, []int64{z1, z1}) {
+		t.Fatalf("sync points %x, want %x on both servers (not the later %x)", points, []int64{z1, z1}, z2)
+	}
+	if l.Committed() != z2 {
+		t.Fatalf("committed %x, want %x", l.Committed(), z2)
+	}
+}
