@@ -204,61 +204,41 @@ func TestLeaderCommitsOnlyAfterOwnFsync(t *testing.T) {
 	}
 }
 
-// TestReconnectDropsStaleAcks: a learner that reconnects is re-synced (possibly
-// truncated), so the ACKs it gave before no longer count toward a quorum.
+// TestReconnectDropsStaleAcks: a learner that reconnects is re-synced (truncated to
+// the committed boundary here), so the ACKs it gave before no longer count toward a
+// quorum until it logs the outstanding proposal again, whether or not the leader had
+// already dropped its handler (its connection timed out) when it came back.
 func TestReconnectDropsStaleAcks(t *testing.T) {
-	p := newPair(t, nil, nil)
-	p.settle()
-	l, f := p.nodes[2], p.nodes[1]
-	zx, _ := l.Propose([]byte("x"))
-	p.ready(2)
-	_ = f.Step(2, p.inbox[1][0])
-	p.inbox[1] = nil
-	p.hop(1)
-	f.StepDown("connection lost")
-	f.Follow(2)
-	p.hop(1)
-	l.Advance() // the leader's own ACK is now durable: 1 of 3 voters
-	if l.Committed() == zx {
-		t.Fatal("leader counted an ACK from before the learner reconnected")
-	}
-	p.settle()
-	if l.Committed() != zx || f.Committed() != zx {
-		t.Fatalf("after resync: leader %x follower %x, want %x", l.Committed(), f.Committed(), zx)
-	}
-}
-
-// TestReconnectAfterDroppedHandlerDropsStaleAcks: the leader had already dropped the
-// learner (its connection timed out) when it comes back; the sync truncates it to the
-// committed boundary, so its ACK of the outstanding proposal must not count until it
-// logs that proposal again.
-func TestReconnectAfterDroppedHandlerDropsStaleAcks(t *testing.T) {
-	p := newPair(t, nil, nil)
-	p.settle()
-	l, f := p.nodes[2], p.nodes[1]
-	zx, _ := l.Propose([]byte("x"))
-	p.ready(2)
-	_ = f.Step(2, p.inbox[1][0])
-	p.inbox[1] = nil
-	p.hop(1) // the follower's ACK of zx reaches the leader
-	l.removeHandler(1)
-	f.StepDown("connection lost")
-	f.Follow(2)
-	p.hop(1)
-	l.Advance() // the leader's own ACK is now durable
-	if l.Committed() == zx {
-		t.Fatal("leader counted an ACK from before the learner's handler was dropped")
-	}
-	seen := len(p.seen)
-	p.settle()
-	truncated := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
-		return slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeTrunc })
-	})
-	if !truncated {
-		t.Fatal("want the learner truncated to the committed boundary")
-	}
-	if l.Committed() != zx || f.Committed() != zx {
-		t.Fatalf("after resync: leader %x follower %x, want %x", l.Committed(), f.Committed(), zx)
+	for _, handlerDropped := range []bool{false, true} {
+		p := newPair(t, nil, nil)
+		p.settle()
+		l, f := p.nodes[2], p.nodes[1]
+		zx, _ := l.Propose([]byte("x"))
+		p.ready(2)
+		_ = f.Step(2, p.inbox[1][0])
+		p.inbox[1] = nil
+		p.hop(1) // the follower's ACK of zx reaches the leader
+		if handlerDropped {
+			l.removeHandler(1)
+		}
+		f.StepDown("connection lost")
+		f.Follow(2)
+		p.hop(1)
+		l.Advance() // the leader's own ACK is now durable: 1 of 3 voters
+		if l.Committed() == zx {
+			t.Fatalf("handler dropped %v: leader counted an ACK from before the learner reconnected", handlerDropped)
+		}
+		seen := len(p.seen)
+		p.settle()
+		truncated := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
+			return slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeTrunc })
+		})
+		if !truncated {
+			t.Fatalf("handler dropped %v: want the learner truncated to the committed boundary", handlerDropped)
+		}
+		if l.Committed() != zx || f.Committed() != zx {
+			t.Fatalf("handler dropped %v: after resync leader %x follower %x, want %x", handlerDropped, l.Committed(), f.Committed(), zx)
+		}
 	}
 }
 
