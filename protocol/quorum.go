@@ -612,8 +612,20 @@ func (p *Peer) quorumAdvance() {
 				q.zn.StepDown("bad snapshot from the leader")
 			}
 		}
+		// The syncs ZAB completed are answered before any write queued behind them on
+		// their connection is applied: the leader took each sync before that write, so
+		// its SYNC point precedes the write's COMMIT, and the sync's reply (and reads
+		// behind it) must not carry a later zxid than the write's own reply.
+		completed := q.syncs[:min(zr.Syncs, len(q.syncs))]
+		q.syncs = q.syncs[len(completed):]
+		for _, pe := range completed {
+			pe.synced = true
+		}
 		for _, e := range zr.CommittedEntries {
 			p.applyCommitted(e)
+		}
+		for _, pe := range completed {
+			pe.write = false // now answered like a read, at the head of its queue
 		}
 		for _, rep := range zr.SessionReports {
 			entries, _, err := session.DecodeEntries(rep.Data)
@@ -644,10 +656,6 @@ func (p *Peer) quorumAdvance() {
 		// forwards for that session.
 		for _, r := range zr.Requests {
 			p.pipelineForwarded(r)
-		}
-		for i := 0; i < zr.Syncs && len(q.syncs) > 0; i++ {
-			q.syncs[0].write = false // now answered like a read, at the head of its queue
-			q.syncs = q.syncs[1:]
 		}
 		q.zn.Advance()
 	}
@@ -694,12 +702,33 @@ func (p *Peer) applyCommitted(e zab.Entry) {
 		return
 	}
 	cn, pe := p.waiterFor(hdr)
+	if pe != nil {
+		p.answerSyncsBefore(cn, pe)
+	}
 	res := p.applyTxn(hdr, txn)
 	p.prep.Committed(hdr.Zxid)
 	p.sinceSnap++
 	p.q.events = append(p.q.events, NodeEvent{Kind: EventCommitted, Zxid: hdr.Zxid, Epoch: zab.EpochOf(hdr.Zxid)})
 	if pe != nil {
 		p.answer(proposal{hdr: hdr, txn: txn, conn: cn.id, req: pe, create: pe.connect}, res)
+	}
+}
+
+// answerSyncsBefore answers the completed syncs queued ahead of pe, and the reads
+// behind them, at the tree's state before pe's transaction is applied.
+func (p *Peer) answerSyncsBefore(cn *conn, pe *pending) {
+	released := false
+	for _, ahead := range cn.queue {
+		if ahead == pe {
+			break
+		}
+		if ahead.synced && ahead.write {
+			ahead.write = false
+			released = true
+		}
+	}
+	if released {
+		p.flush(cn)
 	}
 }
 
