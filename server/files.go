@@ -237,8 +237,22 @@ func (f *Files) WriteSnapshot(zxid int64, payload []byte) error {
 	return f.Roll()
 }
 
+// StageCurrentEpoch makes epoch durable in storage.CurrentEpochTempFile without
+// replacing currentEpoch. A follower stages its new epoch before appending the records
+// of its synchronization, and calls WriteEpoch(storage.CurrentEpochFile, epoch) once
+// they are durable: a crash in between leaves a log ahead of currentEpoch, which
+// Recover repairs from the staged file instead of refusing it (ZOOKEEPER-1653).
+func (f *Files) StageCurrentEpoch(epoch int64) error {
+	if err := writeDurable(f.path(storage.CurrentEpochTempFile), storage.EncodeEpoch(epoch)); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrDisk, storage.CurrentEpochTempFile, err)
+	}
+	return nil
+}
+
 // WriteEpoch replaces an epoch file (storage.AcceptedEpochFile or CurrentEpochFile)
-// atomically.
+// atomically, through <file>.tmp (for currentEpoch, storage.CurrentEpochTempFile), which
+// is made durable before the rename: a crash at any point leaves the old epoch, the new
+// one, or the new one staged where Recover looks for it.
 func (f *Files) WriteEpoch(file string, epoch int64) error {
 	if err := writeAtomic(f.path(file), storage.EncodeEpoch(epoch)); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrDisk, file, err)
@@ -346,11 +360,24 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// writeAtomic replaces path with data: write path.tmp, fsync it, rename it over path,
-// fsync the directory. A crash leaves either the old or the new content.
+// writeAtomic replaces path with data: write path.tmp durably (writeDurable), rename it
+// over path, fsync the directory. A crash leaves either the old or the new content, and
+// possibly path.tmp holding the new content.
 func writeAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
-	file, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err := writeDurable(tmp, data); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeDurable creates or replaces path with data, fsyncs it and its directory, so the
+// file survives a crash under its name.
+func writeDurable(path string, data []byte) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
@@ -363,9 +390,6 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	if err := file.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))

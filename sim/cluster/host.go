@@ -36,6 +36,9 @@ const (
 	CrashFollowerAppend = "follower-append-before-fsync"
 	// CrashFollowerFsync: a learner's records are durable, its ACKs not sent.
 	CrashFollowerFsync = "follower-fsync-before-ack"
+	// CrashSyncBeforeCurrentEpoch: a learner's synced records are durable and its new
+	// currentEpoch is staged in storage.CurrentEpochTempFile, not yet renamed into place.
+	CrashSyncBeforeCurrentEpoch = "sync-writes-before-current-epoch"
 	// CrashCurrentEpoch: a learner's currentEpoch is durable, its NEWLEADER ACK not sent.
 	CrashCurrentEpoch = "current-epoch-before-ack-newleader"
 	// CrashTrunc: a learner cut its log for a TRUNC, not yet synced.
@@ -226,6 +229,9 @@ func (h *Host) repair(repairs []storage.Repair) (last sim.SyncID, err error) {
 				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
 		case storage.RepairDelete:
+			if h.renaming(r.Name) {
+				break // an atomic write above rewrote it and renames it when synced
+			}
 			if err := disk.Remove(r.Name); err != nil && !errors.Is(err, sim.ErrFileNotFound) {
 				return 0, fmt.Errorf("repair %v: %w", r, err)
 			}
@@ -242,6 +248,30 @@ func (h *Host) repair(repairs []storage.Repair) (last sim.SyncID, err error) {
 		}
 	}
 	return last, nil
+}
+
+// renaming reports whether tmp is the temporary file of an atomic write in flight.
+func (h *Host) renaming(tmp string) bool {
+	for _, name := range h.renames {
+		if name+".tmp" == tmp {
+			return true
+		}
+	}
+	return false
+}
+
+// stageCurrentEpoch writes storage.CurrentEpochTempFile and starts its sync, which
+// completes before any later sync on the disk.
+func (h *Host) stageCurrentEpoch(epoch int64) (sim.SyncID, error) {
+	disk := h.env.Disk()
+	if err := disk.WriteFile(storage.CurrentEpochTempFile, storage.EncodeEpoch(epoch)); err != nil {
+		return 0, fmt.Errorf("write %s: %w", storage.CurrentEpochTempFile, err)
+	}
+	id, err := disk.Sync(storage.CurrentEpochTempFile)
+	if err != nil {
+		return 0, fmt.Errorf("sync %s: %w", storage.CurrentEpochTempFile, err)
+	}
+	return id, nil
 }
 
 // writeAtomic writes name.tmp and syncs it; name takes its place when the sync
@@ -331,6 +361,17 @@ func (h *Host) drive() {
 // set when they are not durable yet: st.gate is the last sync they issued.
 func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error) {
 	gate := func(id sim.SyncID) { st.gate, waits = id, true }
+	// A new currentEpoch is staged before anything of the Ready can become durable, and
+	// renamed into place only after (below): whatever a crash leaves, a log ahead of
+	// currentEpoch comes with the staged epoch that storage.Recover takes.
+	var staged, logSync sim.SyncID
+	if hs := rd.HardState; hs != nil && hs.CurrentEpoch != h.epochs.CurrentEpoch {
+		id, err := h.stageCurrentEpoch(hs.CurrentEpoch)
+		if err != nil {
+			return st, false, err
+		}
+		staged = id
+	}
 	if rd.Snapshot != nil && rd.InstallSnapshot {
 		id, err := h.installSnapshot(rd.Snapshot)
 		if err != nil || h.halted {
@@ -379,6 +420,7 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 				return st, false, fmt.Errorf("sync %s: %w", h.curLog, err)
 			}
 			gate(id)
+			logSync = id
 		}
 	}
 	if rd.HardState != nil {
@@ -391,11 +433,20 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 			}
 			gate(id)
 		}
-		if hs.CurrentEpoch != h.epochs.CurrentEpoch {
-			id, err := h.writeAtomic(storage.CurrentEpochFile, storage.EncodeEpoch(hs.CurrentEpoch))
-			if err != nil {
-				return st, false, err
+		if staged != 0 {
+			// Syncs complete in order: once the log's is done, the staged epoch is
+			// durable too and may replace currentEpoch. Unsynced records get a sync
+			// of their own first.
+			id := staged
+			if logSync != 0 {
+				id = logSync
+			} else if len(rd.Records) > 0 {
+				var err error
+				if id, err = h.env.Disk().Sync(h.curLog); err != nil {
+					return st, false, fmt.Errorf("sync %s: %w", h.curLog, err)
+				}
 			}
+			h.renames[id] = storage.CurrentEpochFile
 			gate(id)
 		}
 	}
@@ -669,6 +720,9 @@ func (h *Host) OnSyncDone(id sim.SyncID, err error) {
 	}
 	if name, ok := h.renames[id]; ok {
 		delete(h.renames, id)
+		if name == storage.CurrentEpochFile && h.learner() && h.crashPoint(CrashSyncBeforeCurrentEpoch) {
+			return
+		}
 		if err := h.env.Disk().Rename(name+".tmp", name); err != nil {
 			h.fail(fmt.Sprintf("rename %s: %v", name, err))
 			return
