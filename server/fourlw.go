@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/user"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -282,8 +283,8 @@ func envi() string {
 	kv("host.name", cmp.Or(host, "<NA>"))
 	kv("java.version", runtime.Version())
 	kv("java.vendor", "zksim")
-	kv("java.home", runtime.GOROOT())
 	exe, _ := os.Executable()
+	kv("java.home", filepath.Dir(exe))
 	kv("java.class.path", exe)
 	kv("java.library.path", "")
 	kv("java.io.tmpdir", os.TempDir())

@@ -33,19 +33,6 @@ func others(c *cluster.Cluster, n sim.NodeID) []sim.NodeID {
 	return out
 }
 
-// isolateServer cuts server a off from the other servers for d; clients keep their
-// links to every server.
-func isolateServer(w *sim.World, c *cluster.Cluster, a sim.NodeID, d time.Duration) {
-	var rest []sim.NodeID
-	for _, id := range c.Servers() {
-		if id != a {
-			rest = append(rest, id)
-		}
-	}
-	_ = w.Net().Partition([]sim.NodeID{a}, rest)
-	w.After(d, w.Net().Heal)
-}
-
 // benchSimulated runs build's cluster for ten simulated seconds per iteration and
 // reports simulated operations per wall second and the simulated/wall speedup.
 func benchSimulated(b *testing.B, build func(seed uint64) (*sim.World, *cluster.Cluster)) {

@@ -261,8 +261,7 @@ func (cw *ConfigWatch) Run(c *Client, rng *rand.Rand, done func()) {
 // read reads the configuration with a watch that re-reads on every change.
 func (cw *ConfigWatch) read(c *Client, done func()) {
 	cw.watching = true
-	var watcher func(checker.WatchEvent)
-	watcher = func(checker.WatchEvent) {
+	watcher := func(checker.WatchEvent) {
 		cw.watching = false
 		cw.read(c, func() {})
 	}
