@@ -770,3 +770,35 @@ func TestQuorumRequestsPipelinedBehindAReconnect(t *testing.T) {
 	require.Equal(t, wire.ErrOK, c.results[c.xid-1].Err)
 	require.Equal(t, wire.ErrOK, c.results[c.xid].Err)
 }
+
+// TestQuorumSyncReplyZxidOrder pipelines sync, read and write on a follower while
+// other clients keep the leader busy, so a sync completes in the same Ready as later
+// commits. ZooKeeper answers a sync right after the COMMIT of its sync point: the
+// replies on one connection never go back in zxid (the world checks that on every
+// reply), and the write's reply carries the write's own zxid.
+func TestQuorumSyncReplyZxidOrder(t *testing.T) {
+	for _, seed := range []uint64{21, 22, 23} {
+		w := newWorld(t, seed, 3, 1, nil)
+		w.batched = true
+		w.runUntil(5000, "leader", w.settled)
+		writers(w, 0, 8)
+		c := w.addClient("s", follower(w))
+		c.sticky = true
+		c.maxPipe = 3
+		w.runUntil(2000, "session", func() bool { return c.connected })
+		for i := range 30 {
+			sx := c.request(&wire.SyncRequest{Path: "/"})
+			rx := c.request(&wire.GetChildrenRequest{Path: "/"})
+			wx := c.request(&wire.CreateRequest{Op: wire.OpCreate2, Path: fmt.Sprintf("/s-%d", i), ACL: openACL()})
+			w.runUntil(2000, "replies", func() bool { _, ok := c.results[wx]; return ok })
+			require.Equal(t, wire.ErrOK, c.results[sx].Err)
+			require.Equal(t, wire.ErrOK, c.results[rx].Err)
+			require.Equal(t, wire.ErrOK, c.results[wx].Err)
+			_, resp, err := wire.DecodeReply(c.frames[wx], wire.OpCreate2)
+			require.NoError(t, err)
+			require.Equal(t, resp.(*wire.Create2Response).Stat.Czxid, c.results[wx].Zxid, "a write's reply carries its own zxid")
+			require.LessOrEqual(t, c.results[sx].Zxid, c.results[rx].Zxid)
+			require.LessOrEqual(t, c.results[rx].Zxid, c.results[wx].Zxid)
+		}
+	}
+}

@@ -82,6 +82,9 @@ type world struct {
 	lastAt   map[[3]int64]int64 // FIFO order per (from, to, channel)
 	group    map[int64]int      // partition: servers talk only within their group
 	maxDelay int64
+	// batched hands a server every message due in a step before running its Ready
+	// loop, so one Ready carries several commits and syncs, as under load.
+	batched bool
 
 	clients  []*worldClient
 	byConn   map[ConnID]*worldClient
@@ -406,13 +409,22 @@ func (w *world) deliver(msgs []worldMsg) {
 		}
 		return msgs[i].seq < msgs[j].seq
 	})
+	var touched []int64
 	for _, m := range msgs {
 		n := w.nodes[m.to]
 		if !n.up || !w.linked(m.from, m.to) {
 			continue
 		}
 		n.p.StepPeer(m.from, m.ch, m.data)
-		w.drive(n)
+		if !w.batched {
+			w.drive(n)
+		} else if !slices.Contains(touched, m.to) {
+			touched = append(touched, m.to)
+		}
+	}
+	slices.Sort(touched)
+	for _, id := range touched {
+		w.drive(w.nodes[id])
 	}
 }
 
