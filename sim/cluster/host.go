@@ -261,8 +261,15 @@ func (h *Host) renaming(tmp string) bool {
 }
 
 // stageCurrentEpoch writes storage.CurrentEpochTempFile and starts its sync, which
-// completes before any later sync on the disk.
+// completes before any later sync on the disk. A rename of the file still pending (a
+// recovery repair's) is dropped: it would move the new epoch into place before the
+// records it must follow, and the newer staged epoch covers what it would have written.
 func (h *Host) stageCurrentEpoch(epoch int64) (sim.SyncID, error) {
+	for id, name := range h.renames {
+		if name == storage.CurrentEpochFile {
+			delete(h.renames, id)
+		}
+	}
 	disk := h.env.Disk()
 	if err := disk.WriteFile(storage.CurrentEpochTempFile, storage.EncodeEpoch(epoch)); err != nil {
 		return 0, fmt.Errorf("write %s: %w", storage.CurrentEpochTempFile, err)
