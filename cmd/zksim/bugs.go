@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -45,6 +48,7 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	parallel := fs.Int("parallel", runtime.NumCPU(), "seeds run at once")
 	only := fs.String("bug", "", "hunt only this bug")
 	list := fs.Bool("list", false, "list the catalogued bugs and exit")
+	reportDir := fs.String("report", "", "write bugs.md (the table) and each found bug's run report under this directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,25 +96,20 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\tzksim run --scenario %s --seed %d --bug %s\t%s\n", h.bug.Name, h.bug.Summary,
-			h.scenario, h.seeds, joinComma(h.caught), h.scenario, h.seed, h.bug.Name, h.wall.Round(time.Millisecond))
+			h.scenario, h.seeds, strings.Join(h.caught, ","), h.scenario, h.seed, h.bug.Name, h.wall.Round(time.Millisecond))
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "found %d of %d catalogued bugs\n", len(hunts)-missed, len(hunts))
+	if *reportDir != "" {
+		if err := writeBugReport(*reportDir, hunts); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, "bugs.md"))
+	}
 	if missed > 0 {
 		return errViolation
 	}
 	return nil
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
 }
 
 // huntBug runs seeds 1..budget of each of the bug's scenarios, round-robin over the
@@ -195,4 +194,34 @@ func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 		}
 	}
 	return h
+}
+
+// writeBugReport writes the bug table as Markdown and, for each found bug, the run
+// report of the seed that found it (the same seed replayed with its trace kept).
+func writeBugReport(dir string, hunts []bugHunt) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# zksim bugs\n\n| bug | what it does | scenario | seeds until found | caught by | reproduce | report |\n|---|---|---|---|---|---|---|\n")
+	for _, h := range hunts {
+		if !h.found {
+			fmt.Fprintf(&b, "| %s | %s | - | not in %d | - | - | - |\n", h.bug.Name, h.bug.Summary, h.seeds)
+			continue
+		}
+		cmd := reproduce(h.scenario, h.seed, "", h.bug.Name)
+		sub := filepath.Join(dir, h.bug.Name)
+		link := "-"
+		if s, err := scenarios.Lookup(h.scenario); err == nil {
+			set, _ := bugs.New(h.bug.Name)
+			res, err := scenarios.Run(s, h.seed, scenarios.RunOptions{Bugs: set, KeepTrace: true,
+				VisualizationPath: filepath.Join(sub, "linearizability.html")})
+			if err == nil && os.MkdirAll(sub, 0o755) == nil && writeRunFiles(sub, s, res, cmd) == nil {
+				link = "[report](" + h.bug.Name + "/report.html)"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | `%s` | %s |\n", h.bug.Name, h.bug.Summary, h.scenario, h.seeds,
+			strings.Join(h.caught, ", "), cmd, link)
+	}
+	return os.WriteFile(filepath.Join(dir, "bugs.md"), []byte(b.String()), 0o644)
 }
