@@ -375,6 +375,14 @@ func (s *Server) persist(rd protocol.Ready) error {
 		}
 		s.log.Info("truncated the log", "zxid", "0x"+strconv.FormatInt(rd.TruncateTo, 16))
 	}
+	if hs := rd.HardState; hs != nil {
+		// Stage the new currentEpoch before the records it vouches for: a crash after
+		// the records are durable but before currentEpoch is replaced then recovers
+		// from the staged file (ZOOKEEPER-1653) instead of refusing to start.
+		if err := s.files.StageCurrentEpoch(hs.CurrentEpoch); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
 		return err
