@@ -247,12 +247,9 @@ type pending struct {
 	req   wire.Request
 	write bool  // waits for its transaction to be applied
 	wait  int64 // zxid that must be applied first (sync)
-	// synced marks a quorum sync that ZAB completed in the Ready being applied; it is
-	// answered before the next write of its connection is applied.
-	synced bool
-	done   bool
-	frame  []byte
-	close  bool
+	done  bool
+	frame []byte
+	close bool
 	// ids are the connection's identities when the request arrived; ZooKeeper
 	// checks a request against those, not against auth added after it.
 	ids []wire.Id

@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/zksim/zksim/protocol/datatree"
@@ -132,8 +133,14 @@ type quorum struct {
 	events     []NodeEvent
 	inflight   *zab.Ready // taken by Ready, acted on by Advance
 
-	syncs  []*pending // syncs waiting for ZAB's answer, in order
+	syncs  []syncWait // syncs waiting for ZAB's answer, in order
 	revals []revalWait
+}
+
+// syncWait is a client's sync waiting for ZAB to reach its sync point.
+type syncWait struct {
+	conn *conn
+	req  *pending
 }
 
 // revalWait is a client reconnecting to a learner with a session the leader must
@@ -495,7 +502,7 @@ func (p *Peer) quorumSync(cn *conn, pe *pending) {
 		p.closeConn(cn)
 		return
 	}
-	q.syncs = append(q.syncs, pe)
+	q.syncs = append(q.syncs, syncWait{conn: cn, req: pe})
 }
 
 // revalidate asks the leader whether the session a client brings to this learner is
@@ -612,20 +619,20 @@ func (p *Peer) quorumAdvance() {
 				q.zn.StepDown("bad snapshot from the leader")
 			}
 		}
-		// The syncs ZAB completed are answered before any write queued behind them on
-		// their connection is applied: the leader took each sync before that write, so
-		// its SYNC point precedes the write's COMMIT, and the sync's reply (and reads
-		// behind it) must not carry a later zxid than the write's own reply.
+		// ZooKeeper answers a sync right after the COMMIT of its sync point. Answered
+		// later, its reply (and the reads behind it) would carry a zxid above that of a
+		// write the client queued behind the sync, whose reply carries its own zxid.
 		completed := q.syncs[:min(zr.Syncs, len(q.syncs))]
 		q.syncs = q.syncs[len(completed):]
-		for _, pe := range completed {
-			pe.synced = true
-		}
+		next := 0
 		for _, e := range zr.CommittedEntries {
+			for ; next < len(completed) && syncPoint(zr, next) < e.Zxid; next++ {
+				p.answerSync(completed[next])
+			}
 			p.applyCommitted(e)
 		}
-		for _, pe := range completed {
-			pe.write = false // now answered like a read, at the head of its queue
+		for ; next < len(completed); next++ {
+			p.answerSync(completed[next])
 		}
 		for _, rep := range zr.SessionReports {
 			entries, _, err := session.DecodeEntries(rep.Data)
@@ -702,9 +709,6 @@ func (p *Peer) applyCommitted(e zab.Entry) {
 		return
 	}
 	cn, pe := p.waiterFor(hdr)
-	if pe != nil {
-		p.answerSyncsBefore(cn, pe)
-	}
 	res := p.applyTxn(hdr, txn)
 	p.prep.Committed(hdr.Zxid)
 	p.sinceSnap++
@@ -714,21 +718,21 @@ func (p *Peer) applyCommitted(e zab.Entry) {
 	}
 }
 
-// answerSyncsBefore answers the completed syncs queued ahead of pe, and the reads
-// behind them, at the tree's state before pe's transaction is applied.
-func (p *Peer) answerSyncsBefore(cn *conn, pe *pending) {
-	released := false
-	for _, ahead := range cn.queue {
-		if ahead == pe {
-			break
-		}
-		if ahead.synced && ahead.write {
-			ahead.write = false
-			released = true
-		}
+// syncPoint is the zxid after whose application the i-th sync ZAB completed in zr
+// is answered; without one, after all of zr's committed entries.
+func syncPoint(zr *zab.Ready, i int) int64 {
+	if i < len(zr.SyncsAfter) {
+		return zr.SyncsAfter[i]
 	}
-	if released {
-		p.flush(cn)
+	return math.MaxInt64
+}
+
+// answerSync answers a sync whose sync point is applied, and the reads queued behind
+// it, at the head of its connection's queue.
+func (p *Peer) answerSync(sw syncWait) {
+	sw.req.write = false
+	if p.conns[sw.conn.id] == sw.conn {
+		p.flush(sw.conn)
 	}
 }
 
