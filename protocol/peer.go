@@ -809,13 +809,12 @@ func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Resul
 			// NodeCreated or NodeDeleted.
 			continue
 		}
+		// ZooKeeper 3.8 delivers every triggered watch without an ACL check
+		// (WatchManager.triggerWatch); READ is checked only where getData and
+		// getChildren register one, while exists and addWatch register without any.
 		for _, ev := range p.watches.Trigger(tr.Path, tr.Event) {
 			cn := p.conns[ConnID(ev.Watcher)]
-			nodeACL := tr.ACL
-			if ev.Path != tr.Path && i+1 < len(res.Triggers) && res.Triggers[i+1].Path == ev.Path {
-				nodeACL = res.Triggers[i+1].ACL // the parent's, for its NodeChildrenChanged
-			}
-			if cn == nil || acl.Check(nodeACL, cn.auth.IDs(), wire.PermRead) != nil {
+			if cn == nil {
 				continue
 			}
 			// ZooKeeper 3.8 sends zxid -1 in notifications.

@@ -1080,3 +1080,32 @@ func TestSASLWithoutALoginIsAnsweredEmpty(t *testing.T) {
 	require.Nil(t, resp.(*wire.SASLResponse).Token, "a null token")
 	require.False(t, h.closed[1])
 }
+
+// TestWatchesWithoutReadFireAsInZooKeeper38: ZooKeeper 3.8 checks no ACL for exists
+// or addWatch, nor when a watch fires, so a session without READ on a node learns of
+// its changes through those watches.
+func TestWatchesWithoutReadFireAsInZooKeeper38(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.connect(2)
+	noRead := []wire.ACL{{Perms: wire.PermAll &^ wire.PermRead, ID: wire.Id{Scheme: "world", ID: "anyone"}}}
+	h.send(1, 1, &wire.CreateRequest{Op: wire.OpCreate, Path: "/s", Data: []byte("x"), ACL: noRead})
+	hdr, _ := h.reply(1, wire.OpCreate)
+	require.Equal(t, wire.ErrOK, hdr.Err)
+
+	h.send(2, 1, &wire.GetDataRequest{Path: "/s", Watch: true})
+	hdr, _ = h.reply(2, wire.OpGetData)
+	require.Equal(t, wire.ErrNoAuth, hdr.Err, "getData checks READ before it registers its watch")
+	h.send(2, 2, &wire.ExistsRequest{Path: "/s", Watch: true})
+	hdr, resp := h.reply(2, wire.OpExists)
+	require.Equal(t, wire.ErrOK, hdr.Err)
+	require.Equal(t, int32(1), resp.(*wire.StatResponse).Stat.DataLength)
+
+	h.send(1, 2, &wire.SetDataRequest{Path: "/s", Data: []byte("y"), Version: -1})
+	hdr, _ = h.reply(1, wire.OpSetData)
+	require.Equal(t, wire.ErrOK, hdr.Err)
+	hdr, resp = h.reply(2, wire.OpNotification)
+	require.Equal(t, wire.XidNotification, hdr.Xid)
+	require.Equal(t, wire.WatcherEvent{Type: wire.EventNodeDataChanged, State: wire.StateSyncConnected, Path: "/s"}, *resp.(*wire.WatcherEvent))
+	require.Empty(t, h.frames[2], "one notification, for the exists watch only")
+}
