@@ -23,9 +23,9 @@ type genTree map[string]genNode
 
 // genSpec sizes a generated history.
 type genSpec struct {
-	clients, paths, ops  int
-	unknownPct           int // percent of operations whose outcome becomes unknown
-	noMulti, noEphemeral bool
+	clients, paths, ops              int
+	unknownPct                       int // percent of operations whose outcome becomes unknown
+	noMulti, noEphemeral, noChildren bool
 }
 
 // genStep is one operation of the sequential execution, before timing.
@@ -292,7 +292,9 @@ func (g *generator) run() {
 		}
 		switch g.draw(0, 15) {
 		case 15:
-			g.readChildren(c)
+			if !g.spec.noChildren {
+				g.readChildren(c)
+			}
 		case 0, 1:
 			g.write(c, Request{Kind: OpCreate, Path: g.path(), Data: g.nextValue()})
 		case 2:

@@ -119,7 +119,7 @@ func BenchmarkPorcupine5000(b *testing.B) {
 }
 
 func BenchmarkZooKeeperOrder(b *testing.B) {
-	h := genHistory(seededDraw(2), genSpec{clients: 10, paths: 10, ops: 50000, unknownPct: 5})
+	h := genHistory(seededDraw(2), genSpec{clients: 10, paths: 10, ops: 50000, unknownPct: 5, noChildren: true})
 	b.ReportAllocs()
 	for b.Loop() {
 		ix := buildIndex(h)
