@@ -2,6 +2,7 @@ package acl
 
 import (
 	"cmp"
+	"crypto/sha1"
 	"encoding/base64"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func OpenACL() []wire.ACL {
 // "user:" + base64(SHA-1(credentials)). Without a colon the whole string is the user.
 func Digest(credentials string) string {
 	user, _, _ := strings.Cut(credentials, ":")
-	sum := sha1Sum([]byte(credentials))
+	sum := sha1.Sum([]byte(credentials))
 	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
 }
 

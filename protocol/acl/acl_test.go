@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -18,19 +17,6 @@ func entry(perms int32, scheme, value string) wire.ACL {
 
 // userDigest is the digest id of "user:password", as in the captures.
 const userDigest = "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY="
-
-func TestSHA1(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for n := range 300 {
-		msg := make([]byte, n)
-		for i := range msg {
-			msg[i] = byte(r.Uint32())
-		}
-		if got, want := sha1Sum(msg), sha1.Sum(msg); got != want {
-			t.Fatalf("sha1 of %d bytes = %x, want %x", n, got, want)
-		}
-	}
-}
 
 func TestDigest(t *testing.T) {
 	std := func(user, creds string) string {
