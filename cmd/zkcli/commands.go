@@ -541,11 +541,12 @@ func (s *shell) sync(o *options) error {
 	}
 	conn, _, _ := s.live()
 	if _, err := conn.Sync(path); err != nil {
-		if code, ok := keeperCode(keeperErr(err, path)); ok {
+		kerr := keeperErr(err, path)
+		if code, ok := keeperCode(kerr); ok {
 			fmt.Fprintf(s.stdout, "Sync has failed. rc=%d\n", int32(code))
 			return nil
 		}
-		return keeperErr(err, path)
+		return kerr
 	}
 	fmt.Fprintln(s.stdout, "Sync is OK")
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,11 @@ import (
 	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/scenarios"
 )
+
+// bugFlag defines the --bug flag that run, sweep and shrink share.
+func bugFlag(fs *flag.FlagSet) *string {
+	return fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
+}
 
 // parseBug turns --bug NAME into a set of one catalogued bug.
 func parseBug(name string) (bugs.Set, error) {

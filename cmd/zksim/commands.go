@@ -73,7 +73,7 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	scheduleFile := fs.String("schedule", "", "replay this fault schedule instead of generating one")
 	reportDir := fs.String("report", "", "write the run's report (report.html, report.md), schedule and trace to this directory")
 	verbose := fs.Bool("v", false, "print the schedule and every applied fault")
-	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
+	bug := bugFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	parallel := fs.Int("parallel", runtime.NumCPU(), "seeds run at once")
 	shardFlag := fs.String("shard", "", "i/n: run only this machine's share of the range")
 	reportDir := fs.String("report", "", "write the sweep's report, and each failing seed's run report, under this directory")
-	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
+	bug := bugFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -385,7 +385,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("scenario", "", "scenario name")
 	seed := fs.Uint64("seed", 0, "failing seed")
 	out := fs.String("out", "", "file for the shrunk schedule (default NAME-seed-N.schedule)")
-	bug := fs.String("bug", "", "switch on a catalogued protocol bug (a JIRA key; see `zksim bugs --list`)")
+	bug := bugFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
