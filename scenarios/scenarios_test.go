@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/sim"
+	"github.com/zksim/zksim/sim/cluster"
 )
 
 func short(s Scenario) Scenario {
@@ -112,4 +116,29 @@ func TestTraceIndependentOfGOMAXPROCS(t *testing.T) {
 		hashes = append(hashes, strings.Fields(after)[0])
 	}
 	require.Equal(t, hashes[0], hashes[1])
+}
+
+// TestHealAllDisarmsInOrder arms several crash points on several servers and checks
+// two runs of the same heal trace the same disarm order.
+func TestHealAllDisarmsInOrder(t *testing.T) {
+	trace := func() string {
+		s := short(Default())
+		w, err := sim.New(s.worldOptions(1, true))
+		require.NoError(t, err)
+		c, err := cluster.New(w, cluster.Config{Servers: 3, Clients: 0})
+		require.NoError(t, err)
+		target := newSimTarget(w, c, s.diskOptions(), 1, false)
+		for _, node := range []int{3, 1, 2} {
+			for _, point := range []nemesis.CrashPoint{"snapshot-mid-write", "apply-before-reply", "commit-before-apply"} {
+				require.NoError(t, target.ArmCrashPoint(node, point, 5))
+			}
+		}
+		require.NoError(t, target.HealAll())
+		return w.TraceText()
+	}
+	first := trace()
+	require.Contains(t, first, "disarm")
+	for range 5 {
+		require.Equal(t, first, trace())
+	}
 }

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/zksim/zksim/nemesis"
@@ -251,8 +253,9 @@ func (t *simTarget) HealAll() error {
 	if err := t.w.Net().Unclog(all...); err != nil {
 		return err
 	}
-	for node, points := range t.armed {
-		for point := range points {
+	// Disarm in sorted order: each disarm is traced, so map order must not reach it.
+	for _, node := range slices.Sorted(maps.Keys(t.armed)) {
+		for _, point := range slices.Sorted(maps.Keys(t.armed[node])) {
 			if err := t.w.DisarmCrashPoint(sim.NodeID(node), string(point)); err != nil {
 				return err
 			}
