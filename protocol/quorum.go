@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -345,7 +346,7 @@ func (p *Peer) pumpElection() {
 		switch {
 		case d.Leader == q.id && !q.observer:
 			q.zn.Lead()
-			for _, from := range slices.Sorted(mapsKeys(q.infos)) {
+			for _, from := range slices.Sorted(maps.Keys(q.infos)) {
 				if err := q.zn.Step(from, q.infos[from]); err != nil {
 					p.cfg.Logger.Debug("held learner info refused", "from", from, "err", err)
 				}
@@ -355,16 +356,6 @@ func (p *Peer) pumpElection() {
 			q.zn.Observe(d.Leader)
 		default:
 			q.zn.Follow(d.Leader)
-		}
-	}
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
