@@ -12,7 +12,8 @@
 //
 // The lanes come from scenarios.Result.Timeline (the run's trace and node logs), so a
 // run to report must keep its trace. The same run renders the same bytes; wall-clock
-// figures stay out, but for one separate line in a sweep's pages (WriteSweep).
+// figures stay out, but for one separate line in a sweep's pages (WriteSweep) and in
+// `zksim bugs`' table (WriteBugs), which links each found bug's run report.
 //
 // Golden files: go test ./reports -update. Browser check: make report-check.
 package reports

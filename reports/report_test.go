@@ -140,16 +140,18 @@ func golden(t *testing.T, name string, got []byte) {
 	require.Equal(t, string(want), string(got), "run go test ./reports -update if the change is intended")
 }
 
-func TestMarkdownGolden(t *testing.T) {
-	var b bytes.Buffer
-	require.NoError(t, RenderMarkdown(&b, sampleRun()))
-	golden(t, "run.md", b.Bytes())
-}
-
-func TestSweepMarkdownGolden(t *testing.T) {
-	var b bytes.Buffer
-	require.NoError(t, RenderSweepMarkdown(&b, sampleSweep()))
-	golden(t, "sweep.md", b.Bytes())
+func TestMarkdownGoldens(t *testing.T) {
+	for name, render := range map[string]func(io.Writer) error{
+		"run.md":   func(w io.Writer) error { return RenderMarkdown(w, sampleRun()) },
+		"sweep.md": func(w io.Writer) error { return RenderSweepMarkdown(w, sampleSweep()) },
+		"bugs.md":  func(w io.Writer) error { return RenderBugsMarkdown(w, sampleBugHunt()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			require.NoError(t, render(&b))
+			golden(t, name, b.Bytes())
+		})
+	}
 }
 
 func sampleSweep() Sweep {

@@ -5,8 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 )
@@ -170,14 +168,5 @@ func WriteSweep(dir string, s Sweep) error {
 	if err := RenderSweepMarkdown(&summary, s); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, SweepHTMLFile), page.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, SweepMarkdownFile), summary.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	return nil
+	return writePages(dir, map[string][]byte{SweepHTMLFile: page.Bytes(), SweepMarkdownFile: summary.Bytes()})
 }

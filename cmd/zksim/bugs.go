@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/zksim/zksim/protocol/bugs"
+	"github.com/zksim/zksim/reports"
 	"github.com/zksim/zksim/scenarios"
 )
 
@@ -54,7 +55,7 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	parallel := fs.Int("parallel", runtime.NumCPU(), "seeds run at once")
 	only := fs.String("bug", "", "hunt only this bug")
 	list := fs.Bool("list", false, "list the catalogued bugs and exit")
-	reportDir := fs.String("report", "", "write bugs.md (the table) and each found bug's run report under this directory")
+	reportDir := fs.String("report", "", "write the table (index.html, bugs.md) and each found bug's run report under this directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,10 +108,10 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tw.Flush()
 	fmt.Fprintf(stdout, "found %d of %d catalogued bugs\n", len(hunts)-missed, len(hunts))
 	if *reportDir != "" {
-		if err := writeBugReport(*reportDir, hunts); err != nil {
+		if err := writeBugReport(*reportDir, *budget, hunts); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, "bugs.md"))
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*reportDir, reports.BugsHTMLFile))
 	}
 	if missed > 0 {
 		return errViolation
@@ -202,32 +203,43 @@ func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 	return h
 }
 
-// writeBugReport writes the bug table as Markdown and, for each found bug, the run
-// report of the seed that found it (the same seed replayed with its trace kept).
-func writeBugReport(dir string, hunts []bugHunt) error {
+// writeBugReport writes the bug table (index.html and bugs.md) and, for each found
+// bug, the run report of the seed that found it (the same seed replayed with its trace
+// kept).
+func writeBugReport(dir string, budget int, hunts []bugHunt) error {
+	table := reports.BugHunt{Budget: budget}
+	for _, h := range hunts {
+		row := reports.Hunt{Bug: h.bug.Name, Summary: h.bug.Summary, Found: h.found, Seeds: h.seeds, Wall: h.wall}
+		if h.found {
+			row.Scenario, row.Seed, row.Caught = h.scenario, h.seed, h.caught
+			row.Reproduce = reproduce(h.scenario, h.seed, "", h.bug.Name)
+			if err := writeBugRun(filepath.Join(dir, h.bug.Name), h, row.Reproduce); err != nil {
+				return fmt.Errorf("%s: %w", h.bug.Name, err)
+			}
+			row.Report = h.bug.Name
+		}
+		table.Hunts = append(table.Hunts, row)
+	}
+	return reports.WriteBugs(dir, table)
+}
+
+// writeBugRun replays the seed that found the bug and writes its run files into dir.
+func writeBugRun(dir string, h bugHunt, reproduceCmd string) error {
+	s, err := scenarios.Lookup(h.scenario)
+	if err != nil {
+		return err
+	}
+	set, err := bugs.New(h.bug.Name)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var b strings.Builder
-	b.WriteString("# zksim bugs\n\n| bug | what it does | scenario | seeds until found | caught by | reproduce | report |\n|---|---|---|---|---|---|---|\n")
-	for _, h := range hunts {
-		if !h.found {
-			fmt.Fprintf(&b, "| %s | %s | - | not in %d | - | - | - |\n", h.bug.Name, h.bug.Summary, h.seeds)
-			continue
-		}
-		cmd := reproduce(h.scenario, h.seed, "", h.bug.Name)
-		sub := filepath.Join(dir, h.bug.Name)
-		link := "-"
-		if s, err := scenarios.Lookup(h.scenario); err == nil {
-			set, _ := bugs.New(h.bug.Name)
-			res, err := scenarios.Run(s, h.seed, scenarios.RunOptions{Bugs: set, KeepTrace: true,
-				VisualizationPath: filepath.Join(sub, "linearizability.html")})
-			if err == nil && os.MkdirAll(sub, 0o755) == nil && writeRunFiles(sub, s, res, cmd) == nil {
-				link = "[report](" + h.bug.Name + "/report.html)"
-			}
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | `%s` | %s |\n", h.bug.Name, h.bug.Summary, h.scenario, h.seeds,
-			strings.Join(h.caught, ", "), cmd, link)
+	res, err := scenarios.Run(s, h.seed, scenarios.RunOptions{Bugs: set, KeepTrace: true,
+		VisualizationPath: filepath.Join(dir, "linearizability.html")})
+	if err != nil {
+		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "bugs.md"), []byte(b.String()), 0o644)
+	return writeRunFiles(dir, s, res, reproduceCmd)
 }

@@ -129,8 +129,20 @@ func TestBugsListsAndHunts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hunts a bug through full scenario runs")
 	}
-	code, out, _ = runCLI(t, "bugs", "--bug", "BROKEN-leader-commit-without-quorum", "--seeds", "3", "--parallel", "2")
+	dir := t.TempDir()
+	code, out, _ = runCLI(t, "bugs", "--bug", "BROKEN-leader-commit-without-quorum", "--seeds", "3", "--parallel", "2", "--report", dir)
 	require.Equal(t, exitPass, code, out)
 	require.Contains(t, out, "found 1 of 1 catalogued bugs")
 	require.Contains(t, out, "--bug BROKEN-leader-commit-without-quorum")
+	require.Contains(t, out, "report: "+filepath.Join(dir, "index.html")+"\n")
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(page), `<a href="BROKEN-leader-commit-without-quorum/report.html#v0">`)
+	table, err := os.ReadFile(filepath.Join(dir, "bugs.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(table), "found 1 of 1 catalogued bugs, budget 3 seeds")
+	run, err := os.ReadFile(filepath.Join(dir, "BROKEN-leader-commit-without-quorum", "report.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(run), "**FAIL**", "the found seed's run report shows the violation")
+	require.Contains(t, string(run), "--bug BROKEN-leader-commit-without-quorum`")
 }
