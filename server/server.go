@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
 	"github.com/zksim/zksim/server/config"
@@ -48,6 +49,10 @@ type Options struct {
 	// WriteQueue bounds the frames waiting to be written to one client; a client that
 	// falls further behind is disconnected. 0 means 4096.
 	WriteQueue int
+	// Bugs switches catalogued protocol faults on (package protocol/bugs). Test only:
+	// zkserver sets it from --test-only-bugs, never from zoo.cfg; the zero Set is the
+	// correct server.
+	Bugs bugs.Set
 
 	newCore   func(protocol.Config, storage.RecoveredState, int64) (core, error)
 	openFiles func(*Files)
@@ -123,6 +128,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration", "warning", w.String())
 	}
+	if !opts.Bugs.Empty() {
+		log.Warn("TEST ONLY: catalogued protocol bugs are switched on; this server breaks ZooKeeper's guarantees "+
+			"on purpose and must never hold data anyone needs", "bugs", opts.Bugs.String())
+	}
 	files, err := OpenFiles(cfg.DataDir, cfg.DataLogDir)
 	if err != nil {
 		return nil, err
@@ -164,6 +173,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		ExtendedTypes:     cfg.ExtendedTypesEnabled,
 		SnapCount:         cfg.SnapCount,
 		Logger:            log,
+		Bugs:              opts.Bugs,
 	}
 	quorum := !cfg.Standalone()
 	if quorum {

@@ -8,6 +8,11 @@
 //	zkserver status [zoo.cfg]           ask the server's client port with srvr
 //	zkserver version                    print the version
 //
+// --test-only-bugs NAME[,NAME..] before the command switches catalogued protocol bugs
+// on (package protocol/bugs) so a test harness such as zksim jepsen can show it finds
+// them. It is for tests only: the server then loses or diverges data on purpose, says
+// so in its log, and zoo.cfg cannot set it. A bad name exits 2.
+//
 // The configuration is found as zkServer.sh finds it: a path given on the command
 // line is used as is, a bare file name is looked up in the configuration directory;
 // with no argument, $ZOOCFG in that directory. The directory is --config <dir>, else
@@ -39,7 +44,11 @@ func main() {
 	stop()
 	if err != nil {
 		var quiet *exitError
-		if !errors.As(err, &quiet) {
+		var bad *flagError
+		switch {
+		case errors.As(err, &bad):
+			os.Exit(2) // run printed it with the usage
+		case !errors.As(err, &quiet):
 			fmt.Fprintln(os.Stderr, "zkserver:", err)
 		}
 		os.Exit(1)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -461,5 +462,69 @@ func TestConfigPath(t *testing.T) {
 	wd, _ := os.Getwd()
 	if got := configPath("", nil); got != filepath.Join(wd, "conf", "zoo.cfg") {
 		t.Errorf("default: %s", got)
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	t.Setenv("ZOOCFGDIR", "/env/conf")
+	o, rest, err := parseOptions([]string{"--test-only-bugs", "ZOOKEEPER-3911, ZOOKEEPER-1154", "--config=/etc/zk", "start", "z.cfg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfgDir != "/etc/zk" || o.bugs.String() != "ZOOKEEPER-1154,ZOOKEEPER-3911" || !slices.Equal(rest, []string{"start", "z.cfg"}) {
+		t.Errorf("got %+v %v", o, rest)
+	}
+	if !slices.Equal(o.args(), []string{"--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-3911"}) {
+		t.Errorf("child args %v", o.args())
+	}
+	o, rest, err = parseOptions([]string{"status"})
+	if err != nil || o.cfgDir != "/env/conf" || !o.bugs.Empty() || o.args() != nil || !slices.Equal(rest, []string{"status"}) {
+		t.Errorf("no options: %+v %v %v", o, rest, err)
+	}
+	for _, args := range [][]string{
+		{"--test-only-bugs", "ZOOKEEPER-9999", "start"},
+		{"--test-only-bugs=ZOOKEEPER-1154,nonsense", "start"},
+		{"--test-only-bugs"},
+		{"--no-such-option", "x", "start"},
+	} {
+		if _, _, err := parseOptions(args); err == nil {
+			t.Errorf("%v: no error", args)
+		} else if _, ok := err.(*flagError); !ok {
+			t.Errorf("%v: %T %v is not a flag error", args, err, err)
+		}
+	}
+}
+
+// TestBadBugExitsTwo: an unknown bug name is refused before anything starts, with
+// exit status 2 and a message that names it and lists the known ones.
+func TestBadBugExitsTwo(t *testing.T) {
+	in := newInstall(t, "")
+	_, errOut, err := in.run("--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-9999", "start-foreground")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit %v, want status 2\n%s", err, errOut)
+	}
+	for _, want := range []string{`unknown bug "ZOOKEEPER-9999"`, "ZOOKEEPER-3911", "--test-only-bugs", "TEST ONLY"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, err := net.DialTimeout("tcp", in.addr(), 200*time.Millisecond); err == nil {
+		t.Error("a server is serving after a bad option")
+	}
+}
+
+// TestBugsFlagReachesTheBackgroundServer: start hands --test-only-bugs to the server
+// it starts in the background, which warns in its log; zoo.cfg cannot set bugs.
+func TestBugsFlagReachesTheBackgroundServer(t *testing.T) {
+	in := newInstall(t, "testOnlyBugs=ZOOKEEPER-1154\n")
+	in.mustRun("--test-only-bugs", "ZOOKEEPER-3911", "start")
+	defer in.mustRun("stop")
+	log := in.log()
+	if !strings.Contains(log, "TEST ONLY") || !strings.Contains(log, "bugs=ZOOKEEPER-3911") {
+		t.Errorf("no test-only warning naming the bug in the log:\n%s", log)
+	}
+	if strings.Contains(log, "bugs=ZOOKEEPER-1154") {
+		t.Errorf("zoo.cfg switched a bug on:\n%s", log)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/server"
 	"github.com/zksim/zksim/server/config"
 )
@@ -26,7 +27,14 @@ type exitError struct{ msg string }
 
 func (e *exitError) Error() string { return e.msg }
 
-const usage = "Usage: zkserver [--config <conf-dir>] {start|start-foreground|stop|restart|status|version} [zoo.cfg]"
+const usage = "Usage: zkserver [--config <conf-dir>] [--test-only-bugs NAME[,NAME..]] {start|start-foreground|stop|restart|status|version} [zoo.cfg]\n" +
+	"  --test-only-bugs  TEST ONLY: switch on catalogued protocol bugs (zksim bugs lists them) so a\n" +
+	"                    test harness can prove it finds them; the server then loses data on purpose"
+
+// flagError is a malformed option; main exits 2 for it.
+type flagError struct{ msg string }
+
+func (e *flagError) Error() string { return e.msg }
 
 // startWait bounds how long start waits for the client port to open, and stop for
 // the process to exit.
@@ -35,10 +43,57 @@ const (
 	stopWait  = 30 * time.Second
 )
 
+// options are the flags before the command.
+type options struct {
+	cfgDir string
+	// bugs is the test-only set of catalogued protocol bugs; it can come only from the
+	// command line, never from zoo.cfg.
+	bugs bugs.Set
+}
+
+// parseOptions reads the flags that come before the command ("--name value" or
+// "--name=value") and returns the rest of the arguments.
+func parseOptions(args []string) (options, []string, error) {
+	o := options{cfgDir: os.Getenv("ZOOCFGDIR")}
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		name, value, inline := strings.Cut(args[0], "=")
+		if !inline {
+			if len(args) < 2 {
+				return o, nil, &flagError{name + " needs a value"}
+			}
+			value, args = args[1], args[1:]
+		}
+		args = args[1:]
+		switch name {
+		case "--config":
+			o.cfgDir = value
+		case "--test-only-bugs":
+			set, err := bugs.Parse(value)
+			if err != nil {
+				return o, nil, &flagError{"--test-only-bugs: " + err.Error()}
+			}
+			o.bugs = set
+		default:
+			return o, nil, &flagError{"unknown option " + name}
+		}
+	}
+	return o, args, nil
+}
+
+// args is the command line that gives a child the same options.
+func (o options) args() []string {
+	if o.bugs.Empty() {
+		return nil
+	}
+	return []string{"--test-only-bugs", o.bugs.String()}
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfgDir := os.Getenv("ZOOCFGDIR")
-	if len(args) >= 2 && args[0] == "--config" {
-		cfgDir, args = args[1], args[2:]
+	o, args, err := parseOptions(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "zkserver: "+err.Error())
+		fmt.Fprintln(stderr, usage)
+		return err
 	}
 	if len(args) == 0 || len(args) > 2 {
 		fmt.Fprintln(stderr, usage)
@@ -48,13 +103,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "zkserver (zksim), ZooKeeper version "+server.Version)
 		return nil
 	}
-	cfgPath := configPath(cfgDir, args[1:])
+	cfgPath := configPath(o.cfgDir, args[1:])
 	fmt.Fprintln(stderr, "Using config: "+cfgPath)
 	switch args[0] {
 	case "start":
-		return start(cfgPath, stdout)
+		return start(cfgPath, o, stdout)
 	case "start-foreground":
-		return startForeground(ctx, cfgPath, stderr)
+		return startForeground(ctx, cfgPath, o, stderr)
 	case "stop":
 		return stop(cfgPath, stdout)
 	case "restart":
@@ -64,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
-		return start(cfgPath, stdout)
+		return start(cfgPath, o, stdout)
 	case "status":
 		return status(cfgPath, stdout)
 	}
@@ -138,7 +193,7 @@ func processAlive(pid int) bool {
 	return true
 }
 
-func start(cfgPath string, stdout io.Writer) error {
+func start(cfgPath string, o options, stdout io.Writer) error {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
@@ -169,7 +224,7 @@ func start(cfgPath string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "FAILED TO START")
 		return err
 	}
-	cmd := exec.Command(exe, "start-foreground", cfgPath)
+	cmd := exec.Command(exe, append(o.args(), "start-foreground", cfgPath)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -204,13 +259,16 @@ func start(cfgPath string, stdout io.Writer) error {
 	}
 }
 
-func startForeground(ctx context.Context, cfgPath string, stderr io.Writer) error {
+func startForeground(ctx context.Context, cfgPath string, o options, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(cfg, server.Options{Logger: log})
+	if !o.bugs.Empty() {
+		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-bugs %s makes this server break ZooKeeper's guarantees on purpose\n", o.bugs)
+	}
+	srv, err := server.New(cfg, server.Options{Logger: log, Bugs: o.bugs})
 	if err != nil {
 		return err
 	}
