@@ -42,15 +42,16 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-# Render the report of a failing run (a real run with one read corrupted) in headless
-# Chromium; check the screenshot is not blank and the page ran without console errors.
+# Render the report of a failing run (a real run with a catalogued protocol bug) in
+# headless Chromium; check the screenshot is not blank and the page ran without console errors.
+REPORT_DEMO ?= -scenario leader-isolation -seed 1 -bug ZOOKEEPER-1154
 CHROMIUM ?= chromium
 CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --window-size=1400,900
 report-check:
 	@command -v $(CHROMIUM) >/dev/null || { apt-get update && apt-get install -y chromium; }
 	@set -e; dir=$$(mktemp -d); \
-	$(GO) run ./reports/internal/reportdemo -out $$dir/run -seed 1; \
+	$(GO) run ./reports/internal/reportdemo -out $$dir/run $(REPORT_DEMO); \
 	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --screenshot=$$dir/shot.png \
 		file://$$dir/run/report.html 2>$$dir/shot.log; \
 	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --enable-logging=stderr --v=0 --dump-dom \
@@ -92,3 +93,30 @@ jepsen:
 	  if $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --nodes $$n $(JEPSEN_FLAGS) --report $$dir/report >$$dir/out 2>&1; \
 	  then grep -E '^(skipped|verdict):' $$dir/out; else cat $$dir/out; rm -rf $(JEPSEN_FAILURE_DIR); cp -r $$dir/report $(JEPSEN_FAILURE_DIR); echo "report: $(JEPSEN_FAILURE_DIR)"; exit 1; fi; \
 	done; done
+
+# Jepsen mode with catalogued bugs switched on in every zkserver (--test-only-bugs):
+# each BUG:SCENARIO pair of JEPSEN_BUGS over JEPSEN_BUG_SEEDS, as a Markdown table
+# (docs/jepsen-bugs.md). "none" runs the correct server as a control; the target fails
+# only when a control run fails, since a real run is not bit-reproducible.
+.PHONY: jepsen-bugs
+JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:sync-crash \
+	BROKEN-leader-commit-without-quorum:leader-isolation ZOOKEEPER-1154:leader-isolation \
+	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-2832:leader-isolation ZOOKEEPER-2845:leader-isolation \
+	BROKEN-ack-before-fsync:kill-restart ZOOKEEPER-4925:kill-restart ZOOKEEPER-1282:sync-crash \
+	ZOOKEEPER-3104:sync-crash ZOOKEEPER-3642:sync-crash ZOOKEEPER-3911:sync-crash ZOOKEEPER-4352:sync-crash \
+	ZOOKEEPER-4643:sync-crash ZOOKEEPER-4646:sync-crash ZOOKEEPER-4685:sync-crash
+JEPSEN_BUG_SEEDS ?= 1 2
+JEPSEN_BUG_FLAGS ?= --nodes 3 --duration 20s --quiesce 8s
+jepsen-bugs:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; bad=0; \
+	$(GO) build -o $$dir/zksim ./cmd/zksim; $(GO) build -o $$dir/zkserver ./cmd/zkserver; \
+	echo "| bug | scenario | seed | verdict | failed checkers | wall |"; echo "|---|---|---|---|---|---|"; \
+	for pair in $(JEPSEN_BUGS); do bug=$${pair%%:*}; s=$${pair#*:}; \
+	  for seed in $(JEPSEN_BUG_SEEDS); do \
+	    flag=; [ "$$bug" = none ] || flag="--bug $$bug"; start=$$(date +%s); \
+	    $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --seed $$seed $(JEPSEN_BUG_FLAGS) $$flag >$$dir/out 2>&1 || true; \
+	    v=$$(sed -n 's/^verdict: \([A-Z]*\) .*/\1/p' $$dir/out); [ -n "$$v" ] || v="error: $$(tail -1 $$dir/out)"; \
+	    checks=$$(sed -n 's/^violation: \([^:]*\):.*/\1/p' $$dir/out | sort -u | paste -sd, - | sed 's/,/, /g'); \
+	    echo "| $$bug | $$s | $$seed | $$v | $$checks | $$(( $$(date +%s) - start ))s |"; \
+	    if [ "$$bug" = none ] && [ "$$v" != PASS ]; then bad=1; sed 's/^/    /' $$dir/out; fi; \
+	  done; done; exit $$bad

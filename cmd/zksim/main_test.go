@@ -145,4 +145,9 @@ func TestBugsListsAndHunts(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(run), "**FAIL**", "the found seed's run report shows the violation")
 	require.Contains(t, string(run), "--bug BROKEN-leader-commit-without-quorum`")
+	runPage, err := os.ReadFile(filepath.Join(dir, "BROKEN-leader-commit-without-quorum", "report.html"))
+	require.NoError(t, err)
+	for _, id := range []string{"lane-network", "lane-server-1", "lane-server-5", "lane-client-0", "violation-v0"} {
+		require.Contains(t, string(runPage), `id="`+id+`"`)
+	}
 }
