@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/bugs"
 )
 
 // Errors of the real-cluster target.
@@ -40,8 +41,20 @@ type Config struct {
 	SnapCount      int
 	Seed           uint64 // disk-fault choices
 	// ServerArgs go before start-foreground on every server's command line (for
-	// test-only server flags such as one that switches on a catalogued bug).
+	// test-only server flags).
 	ServerArgs []string
+	// Bugs are catalogued protocol bugs every server runs with (zkserver
+	// --test-only-bugs); the zero Set runs the correct server.
+	Bugs bugs.Set
+}
+
+// serverArgs is what goes before start-foreground on a server's command line.
+func (cfg *Config) serverArgs() []string {
+	args := slices.Clone(cfg.ServerArgs)
+	if !cfg.Bugs.Empty() {
+		args = append(args, "--test-only-bugs", cfg.Bugs.String())
+	}
+	return args
 }
 
 type node struct {
@@ -87,6 +100,12 @@ func freePort() (int, error) {
 func Start(cfg Config) (c *Cluster, err error) {
 	if cfg.Nodes < 1 {
 		return nil, fmt.Errorf("%w: %d nodes", ErrNode, cfg.Nodes)
+	}
+	if strings.Contains(cfg.Binary, "/") {
+		// Servers run in their own directories, so a relative path would miss.
+		if abs, err := filepath.Abs(cfg.Binary); err == nil {
+			cfg.Binary = abs
+		}
 	}
 	c = &Cluster{cfg: cfg, quorum: map[[2]int]*Relay{}, elect: map[[2]int]*Relay{},
 		cut: map[[2]int]bool{}, links: map[int]*clientLink{}, notes: map[string]bool{}, diskRng: rand.New(rand.NewPCG(cfg.Seed, 0xd15c))}
@@ -191,7 +210,7 @@ func (c *Cluster) startLocked(n *node) error {
 		return err
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
-	cmd := exec.Command(c.cfg.Binary, append(slices.Clone(c.cfg.ServerArgs), "start-foreground", n.cfg)...)
+	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "start-foreground", n.cfg)...)
 	cmd.Dir = n.dir
 	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
 	cmd.Stdout, cmd.Stderr = logf, logf

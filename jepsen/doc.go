@@ -24,9 +24,10 @@
 // expire), a clog holds its bytes, a delay spike slows them, a reset closes its
 // connection.
 //
-// A catalogued protocol bug (package protocol/bugs) can only be switched on in real
-// processes through a test-only zkserver flag; Options.ServerArgs (zksim jepsen
-// --zkserver-arg) passes such flags to every server.
+// A catalogued protocol bug (package protocol/bugs) is switched on in real processes
+// through zkserver's test-only --test-only-bugs flag: Options.Bugs (zksim jepsen
+// --bug) passes it to every server, as Options.ServerArgs (--zkserver-arg) passes
+// any other flag.
 //
 // Clients are go-zookeeper/zk sessions. Each runs one operation at a time and records
 // it as a checker.Operation with wall-clock invoke and return times relative to the

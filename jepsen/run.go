@@ -20,6 +20,7 @@ import (
 
 	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/scenarios"
 )
 
@@ -49,6 +50,8 @@ type Options struct {
 	Dir    string
 	// ServerArgs go before start-foreground on every server's command line.
 	ServerArgs []string
+	// Bugs switches catalogued protocol bugs on in every server (test only).
+	Bugs bugs.Set
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -58,6 +61,7 @@ type Result struct {
 	Scenario   string
 	Seed       uint64
 	Nodes      int
+	Bugs       bugs.Set // switched on in every server
 	Schedule   nemesis.Schedule
 	Applied    []nemesis.Applied
 	History    checker.History
@@ -130,7 +134,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cl, err := Start(Config{Binary: o.Binary, Dir: dir, Nodes: o.Nodes, Clients: o.Clients,
 		TickTime: time.Duration(s.TickTime), InitLimit: s.InitLimit, SyncLimit: s.SyncLimit,
-		SessionTimeout: time.Duration(s.SessionTimeout), SnapCount: s.SnapCount, Seed: o.Seed, ServerArgs: o.ServerArgs})
+		SessionTimeout: time.Duration(s.SessionTimeout), SnapCount: s.SnapCount, Seed: o.Seed, ServerArgs: o.ServerArgs, Bugs: o.Bugs})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	fmt.Fprintf(logw, "ensemble of %d up in %s; %d clients; faults for %s then %s to recover\n", o.Nodes, dir, o.Clients, safety, o.Quiesce)
 
-	res := &Result{Scenario: s.Name, Seed: o.Seed, Nodes: o.Nodes, Schedule: sched}
+	res := &Result{Scenario: s.Name, Seed: o.Seed, Nodes: o.Nodes, Bugs: o.Bugs, Schedule: sched}
 	rec := &recorder{start: time.Now()}
 	wctx, stopClients := context.WithCancel(ctx)
 	defer stopClients()
@@ -413,6 +417,9 @@ func (r *Result) WriteDir(dir string) error {
 	}
 	var verdict strings.Builder
 	fmt.Fprintf(&verdict, "# Jepsen run: scenario %s, seed %d, %d servers\n\n", r.Scenario, r.Seed, r.Nodes)
+	if !r.Bugs.Empty() {
+		fmt.Fprintf(&verdict, "Catalogued bugs switched on in every server (zkserver --test-only-bugs): %s.\n\n", r.Bugs)
+	}
 	verdict.WriteString("A real run is not bit-reproducible: the seed fixes the fault schedule and the workload's choices, not the interleaving.\n\n")
 	verdict.WriteString("## Properties\n\n")
 	for _, res := range append(append([]checker.Result(nil), r.Report.Results...), r.Durability...) {

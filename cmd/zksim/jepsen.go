@@ -28,6 +28,7 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	seed := fs.Uint64("seed", 1, "seed that fixes the fault schedule and the workload")
 	scheduleFile := fs.String("schedule", "", "apply this fault schedule instead of generating one")
 	reportDir := fs.String("report", "", "write schedule, history, verdict and server logs to this directory")
+	bug := bugFlag(fs)
 	binary := fs.String("zkserver", "", "use this zkserver binary instead of building cmd/zkserver")
 	var serverArgs stringList
 	fs.Var(&serverArgs, "zkserver-arg", "pass this argument to every zkserver before start-foreground (repeatable)")
@@ -41,11 +42,15 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	bugSet, err := parseBug(*bug)
+	if err != nil {
+		return err
+	}
 	if *nodes < 1 || *nodes > 9 {
 		return usagef("--nodes %d: want 1..9", *nodes)
 	}
 	opts := jepsen.Options{Scenario: s, Seed: *seed, Nodes: *nodes, Clients: *clients, Duration: *duration,
-		Quiesce: *quiesce, Log: stdout, ServerArgs: serverArgs}
+		Quiesce: *quiesce, Log: stdout, ServerArgs: serverArgs, Bugs: bugSet}
 	if *scheduleFile != "" {
 		text, err := os.ReadFile(*scheduleFile)
 		if err != nil {
@@ -74,6 +79,9 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "jepsen scenario=%s seed=%d nodes=%d clients=%d duration=%s quiesce=%s nemesis=%q (loopback)\n",
 		s.Name, *seed, *nodes, *clients, *duration, *quiesce, s.Nemesis)
 	fmt.Fprintln(stdout, "note: a real run is not bit-reproducible; the seed fixes the schedule and the workload")
+	if !bugSet.Empty() {
+		fmt.Fprintf(stdout, "bug: %s switched on in every zkserver (--test-only-bugs)\n", bugSet)
+	}
 	res, err := jepsen.Run(ctx, opts)
 	if err != nil {
 		if errors.Is(err, jepsen.ErrConfig) {

@@ -16,6 +16,7 @@ func TestJepsenUsageErrorsExitTwo(t *testing.T) {
 		{"jepsen", "--scenario", "no-such-scenario"},
 		{"jepsen", "--schedule", "/no/such/file"},
 		{"jepsen", "--seed", "minus-one"},
+		{"jepsen", "--bug", "ZOOKEEPER-9999"},
 		{"jepsen", "extra"},
 	} {
 		code, _, errOut := runCLI(t, args...)
