@@ -156,10 +156,10 @@ func TestMarkdownGoldens(t *testing.T) {
 
 func sampleSweep() Sweep {
 	return Sweep{Wall: 2 * time.Second, Seeds: []Seed{
-		{Scenario: "pauses", Seed: 2, Pass: true, Ops: 10, Simulated: time.Minute, Events: 100},
+		{Scenario: "pauses", Seed: 2, Pass: true, Ops: 10, Simulated: time.Minute, Events: 100, Wall: 500 * time.Millisecond},
 		{Scenario: "default", Seed: 2, Verdict: "read-state: FAIL: op 3 returned \"x\"", Reproduce: "zksim run --scenario default --seed 2",
-			Report: "default-seed-2", Ops: 7, Simulated: time.Minute, Events: 90},
-		{Scenario: "default", Seed: 1, Pass: true, Ops: 9, Simulated: time.Minute, Events: 80},
+			Report: "default-seed-2", Ops: 7, Simulated: time.Minute, Events: 90, Wall: time.Second},
+		{Scenario: "default", Seed: 1, Pass: true, Ops: 9, Simulated: time.Minute, Events: 80, Wall: time.Second},
 		{Scenario: "pauses", Seed: 1, Error: "scenarios: bad", Reproduce: "zksim run --scenario pauses --seed 1"},
 	}}
 }

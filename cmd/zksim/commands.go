@@ -153,8 +153,9 @@ type sweepOutcome struct {
 	ops      int
 	sim      time.Duration
 	events   uint64
-	report   string // the seed's report directory under the sweep's, when written
-	bug      string // the catalogued bug switched on, if any
+	wall     time.Duration // the run's own wall time
+	report   string        // the seed's report directory under the sweep's, when written
+	bug      string        // the catalogued bug switched on, if any
 }
 
 func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -226,7 +227,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				out := sweepOutcome{scenario: j.s.Name, seed: j.seed, err: err, bug: *bug}
 				if err == nil {
 					out.pass, out.summary, out.explain, out.ops, out.sim = res.Pass(), res.Summary(), res.Explain(), res.Ops, res.Simulated
-					out.events = res.Events
+					out.events, out.wall = res.Events, res.Wall
 					if !out.pass && dir != "" {
 						// Re-run with the trace kept: same seed, same run.
 						if os.MkdirAll(dir, 0o755) == nil {

@@ -35,7 +35,7 @@ func writeSweepReport(dir string, results []sweepOutcome, wall time.Duration) er
 			continue // not run: interrupted
 		}
 		sd := reports.Seed{Scenario: r.scenario, Seed: r.seed, Pass: r.pass, Ops: r.ops, Simulated: r.sim,
-			Events: r.events, Report: r.report, Reproduce: reproduce(r.scenario, r.seed, "", r.bug)}
+			Events: r.events, Wall: r.wall, Report: r.report, Reproduce: reproduce(r.scenario, r.seed, "", r.bug)}
 		if r.err != nil {
 			sd.Error = r.err.Error()
 		} else if !r.pass {
