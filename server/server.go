@@ -91,6 +91,9 @@ type Server struct {
 	stats    serverStats
 }
 
+// maxTickEvery is the coarsest the wall clock reaches the core.
+const maxTickEvery = 10 * time.Millisecond
+
 // maxBatch bounds the events the owner takes in before it drains the core.
 const maxBatch = 512
 
@@ -293,9 +296,12 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) serve(ctx context.Context) error {
-	tickEvery := time.Duration(s.cfg.TickTime) * time.Millisecond / 2
+	// The core's deadlines are in milliseconds (election's finalizeWait and
+	// notification retries of 200 ms, pings, session expiry); a tick of tickTime/2
+	// would hold an election's decision back by up to a second.
+	tickEvery := min(time.Duration(s.cfg.TickTime)*time.Millisecond/2, maxTickEvery)
 	if tickEvery <= 0 {
-		tickEvery = time.Second
+		tickEvery = maxTickEvery
 	}
 	ticker := time.NewTicker(tickEvery)
 	defer ticker.Stop()
