@@ -1,6 +1,7 @@
 // Package interop checks the server against the real Apache ZooKeeper world: the
 // Java zkCli, the C client (cli_mt) and kazoo drive a standalone zkserver, and
-// zkbench measures it beside an Apache ZooKeeper started in the same run.
+// zkbench measures a 3-node zkserver ensemble beside an Apache ZooKeeper
+// ensemble started in the same run (or standalone servers of both).
 //
 // Everything but this file builds only with the interop tag, so `go test ./...`
 // never needs Java or Python:
@@ -8,8 +9,9 @@
 //	make interop       installs zookeeper, zookeeper-bin and python3-kazoo when
 //	                   missing, then runs go test -tags interop ./server/interop/
 //	make bench-server  runs zkbench: create, setData and getData with 1, 16 and 64
-//	                   go-zookeeper clients against both servers, printed as a
-//	                   markdown table of ratios
+//	                   go-zookeeper clients against both ensembles, printed as a
+//	                   markdown table of ratios and goals (BENCH_FLAGS=-members=1
+//	                   for standalone servers)
 //
 // Each server runs as its own process in its own process group, on a free loopback
 // port, with a zoo.cfg and dataDir in a temporary directory; it is killed, group

@@ -65,8 +65,15 @@ func (quietLogger) Printf(string, ...any) {}
 // Connect opens n sessions to addr and waits until each has one. Every client
 // works under root, in a node of its own; with root "" no node is created.
 func Connect(ctx context.Context, addr string, n int, root string) (*Sessions, error) {
+	return ConnectSpread(ctx, []string{addr}, n, root)
+}
+
+// ConnectSpread is Connect with the sessions spread over addrs: session i talks to
+// addrs[i%len(addrs)] only, so every run puts the same load on each server.
+func ConnectSpread(ctx context.Context, addrs []string, n int, root string) (*Sessions, error) {
 	s := &Sessions{root: root}
-	for range n {
+	for i := range n {
+		addr := addrs[i%len(addrs)]
 		conn, events, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogger(quietLogger{}))
 		if err != nil {
 			s.Close()

@@ -107,22 +107,28 @@ admin.enableServer=false
 // StartZkserver starts bin start-foreground with a fresh zoo.cfg under dir and
 // waits until it answers ruok.
 func StartZkserver(ctx context.Context, bin, dir string) (*Process, error) {
-	return start(ctx, Zksim, dir, func(cfg string) *exec.Cmd {
-		return exec.Command(bin, "start-foreground", cfg)
-	})
+	return start(ctx, Zksim, dir, zkserverCommand(bin))
 }
 
 // StartApache starts Apache ZooKeeper's QuorumPeerMain with a fresh zoo.cfg under
 // dir and waits until it answers ruok.
 func StartApache(ctx context.Context, dir string) (*Process, error) {
+	return start(ctx, Apache, dir, apacheCommand())
+}
+
+func zkserverCommand(bin string) func(cfg string) *exec.Cmd {
+	return func(cfg string) *exec.Cmd { return exec.Command(bin, "start-foreground", cfg) }
+}
+
+func apacheCommand() func(cfg string) *exec.Cmd {
 	cp := os.Getenv("ZK_APACHE_CLASSPATH")
 	if cp == "" {
 		cp = ApacheClasspath
 	}
-	return start(ctx, Apache, dir, func(cfg string) *exec.Cmd {
+	return func(cfg string) *exec.Cmd {
 		return exec.Command("java", ApacheHeap, "-cp", cp,
 			"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg)
-	})
+	}
 }
 
 func start(ctx context.Context, kind Kind, dir string, command func(cfg string) *exec.Cmd) (*Process, error) {
@@ -131,41 +137,41 @@ func start(ctx context.Context, kind Kind, dir string, command func(cfg string) 
 		return nil, err
 	}
 	dataDir := filepath.Join(dir, "data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	p, err := newProcess(kind, dir, port, zooCfg(dataDir, port), command)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.launch(ctx); err != nil {
+		p.log.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// newProcess lays out dir (zoo.cfg with cfgText, dir/data, server.log) for a server
+// whose client port is port; nothing runs yet.
+func newProcess(kind Kind, dir string, port int, cfgText string, command func(cfg string) *exec.Cmd) (*Process, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
 	}
 	cfg := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(cfg, []byte(zooCfg(dataDir, port)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(cfgText), 0o644); err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
 	}
 	log, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, fmt.Errorf("interop: %w", err)
 	}
-	p := &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, log: log,
-		command: func() *exec.Cmd { return command(cfg) }}
-	if err := p.launch(ctx); err != nil {
-		log.Close()
-		return nil, err
-	}
-	return p, nil
+	return &Process{Kind: kind, Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, log: log,
+		command: func() *exec.Cmd { return command(cfg) }}, nil
 }
 
 // launch starts the server process and waits until it takes sessions.
 func (p *Process) launch(ctx context.Context) error {
-	cmd := p.command()
-	cmd.Dir = p.Dir
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	// A group of its own, so Stop also takes any child the server started; and
-	// killed with us should this process die before it can call Stop (a test
-	// timeout, a closed pipe).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p.cmd, p.waitErr, p.stopOnce = cmd, make(chan error, 1), sync.Once{}
-	began := time.Now()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("interop: start %s: %w", p.Kind, err)
+	began, err := p.spawn()
+	if err != nil {
+		return err
 	}
-	go func() { p.waitErr <- cmd.Wait() }()
 	if err := p.awaitImok(ctx, 60*time.Second); err != nil {
 		p.kill()
 		return fmt.Errorf("%w: %s: %v\n%s", ErrNotReady, p.Kind, err, p.Log())
@@ -179,6 +185,25 @@ func (p *Process) launch(ctx context.Context) error {
 	}
 	p.Ready = time.Since(began)
 	return nil
+}
+
+// spawn starts the server process and returns when it started; it does not wait
+// for the server to answer.
+func (p *Process) spawn() (time.Time, error) {
+	cmd := p.command()
+	cmd.Dir = p.Dir
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	// A group of its own, so Stop also takes any child the server started; and
+	// killed with us should this process die before it can call Stop (a test
+	// timeout, a closed pipe).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p.cmd, p.waitErr, p.stopOnce = cmd, make(chan error, 1), sync.Once{}
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return began, fmt.Errorf("interop: start %s: %w", p.Kind, err)
+	}
+	go func() { p.waitErr <- cmd.Wait() }()
+	return began, nil
 }
 
 // Restart kills the server with SIGKILL, as a crash would, and starts it again
@@ -248,11 +273,16 @@ func (p *Process) Log() string {
 // safe to call more than once.
 func (p *Process) Stop() {
 	p.kill()
-	p.log.Close()
+	if p.log != nil {
+		p.log.Close()
+	}
 }
 
 // kill takes the process group down once per launch and waits for the exit.
 func (p *Process) kill() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return // never started
+	}
 	p.stopOnce.Do(func() {
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		select {

@@ -1,20 +1,21 @@
 //go:build interop
 
-// Command zkbench measures a standalone zkserver beside Apache ZooKeeper started in
-// the same run, each on its own free loopback port with forceSync=yes, and prints a
-// markdown table: ops/s and p50/p99 latency of create, setData and getData with 1,
-// 16 and 64 concurrent go-zookeeper clients, RSS after the load, and the time from
-// process start until ruok answers imok.
+// Command zkbench measures zkserver beside Apache ZooKeeper started in the same
+// run: by default a 3-node ensemble of each on loopback (distinct ports, one
+// dataDir and myid per member, forceSync=yes), or one standalone server of each
+// with -members 1. It prints a markdown table: ops/s and p50/p99 latency of
+// create, setData and getData with 1, 16 and 64 concurrent go-zookeeper clients,
+// the members' RSS summed after the load, the time from starting the processes
+// until a write is acknowledged, and the goals met or missed.
 //
-//	go run -tags interop ./server/interop/zkbench [-cell 3s] [-clients 1,16,64] [-o report.md]
+//	go run -tags interop ./server/interop/zkbench [-members 3] [-cell 3s] [-clients 1,16,64] [-o report.md]
 //
-// Cells alternate between the two servers so a change in the machine's load
-// touches both alike. Apache ZooKeeper gets the heap zkServer.sh gives it
-// (-Xmx1000m) and a warm-up before the first cell, so the JIT has compiled the hot
-// paths. Every create is deleted again after its cell, outside the measurement.
-//
-// Only standalone servers are compared: a three-node ensemble comparison waits for
-// zkserver's quorum mode.
+// Client i talks to member i mod 3 only, so both ensembles see the same spread of
+// sessions over leader and followers. Cells alternate which implementation goes
+// first, so a change in the machine's load touches both alike. Apache ZooKeeper
+// gets the heap zkServer.sh gives it (-Xmx1000m per member) and a warm-up before
+// the first cell, so the JIT has compiled the hot paths. Every create is deleted
+// again after its cell, outside the measurement.
 package main
 
 import (
@@ -52,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "unmeasured load on each server before the first cell (JIT warm-up)")
 	clientList := fs.String("clients", "1,16,64", "comma-separated concurrency levels")
 	bin := fs.String("zkserver", "", "zkserver binary (default: build cmd/zkserver)")
+	members := fs.Int("members", 3, "servers per side: 3 for an ensemble, 1 for standalone")
 	out := fs.String("o", "", "also write the markdown report to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -59,6 +61,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	levels, err := parseLevels(*clientList)
 	if err != nil {
 		return err
+	}
+	if *members < 1 {
+		return fmt.Errorf("%w: -members %d", errUsage, *members)
 	}
 	dir, err := os.MkdirTemp("", "zkbench")
 	if err != nil {
@@ -70,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	servers, err := startBoth(ctx, *bin, dir)
+	servers, err := startBoth(ctx, *bin, dir, *members)
 	if err != nil {
 		return err
 	}
@@ -78,7 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer s.Stop()
 	}
 	for _, s := range servers {
-		fmt.Fprintf(stderr, "%s at %s: pid %d, imok after %v, a session after %v\n", s.Kind, s.Addr, s.Pid(), s.Startup, s.Ready)
+		fmt.Fprintf(stderr, "%s: %d member(s) at %v, all answering %v and a write acknowledged %v after start\n",
+			s.Kind, len(s.Members), s.Addrs(), s.Answering, s.Ready)
 	}
 
 	for _, s := range servers {
@@ -94,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, n := range levels {
 		sessions := make([]*interop.Sessions, len(servers))
 		for i, s := range servers {
-			if sessions[i], err = interop.Connect(ctx, s.Addr, n, fmt.Sprintf("/bench%d", n)); err != nil {
+			if sessions[i], err = interop.ConnectSpread(ctx, s.Addrs(), n, fmt.Sprintf("/bench%d", n)); err != nil {
 				return err
 			}
 			defer sessions[i].Close()
@@ -126,11 +132,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cmp := interop.Comparison{
-		CellDuration:  *cell,
-		ZksimStartup:  servers[0].Startup,
-		ApacheStartup: servers[1].Startup,
-		ZksimReady:    servers[0].Ready,
-		ApacheReady:   servers[1].Ready,
+		CellDuration: *cell,
+		Members:      *members,
+		ZksimLeader:  servers[0].Leader(),
+		ApacheLeader: servers[1].Leader(),
+		ZksimReady:   servers[0].Ready,
+		ApacheReady:  servers[1].Ready,
+
+		ZksimAnswering:  servers[0].Answering,
+		ApacheAnswering: servers[1].Answering,
 	}
 	for _, op := range ops {
 		for _, n := range levels {
@@ -154,33 +164,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// startBoth starts zkserver and Apache ZooKeeper, in that order, each in a
-// directory of its own under dir.
-func startBoth(ctx context.Context, bin, dir string) ([]*interop.Process, error) {
-	zdir, adir := dir+"/zksim", dir+"/apache"
-	for _, d := range []string{zdir, adir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	z, err := interop.StartZkserver(ctx, bin, zdir)
+// startBoth starts zkserver and Apache ZooKeeper, in that order and never at the
+// same time, each with members servers in a directory of its own under dir.
+func startBoth(ctx context.Context, bin, dir string, members int) ([]*interop.Cluster, error) {
+	z, err := interop.StartCluster(ctx, interop.Zksim, bin, dir+"/zksim", members)
 	if err != nil {
 		return nil, err
 	}
-	a, err := interop.StartApache(ctx, adir)
+	a, err := interop.StartCluster(ctx, interop.Apache, "", dir+"/apache", members)
 	if err != nil {
 		z.Stop()
 		return nil, err
 	}
-	return []*interop.Process{z, a}, nil
+	return []*interop.Cluster{z, a}, nil
 }
 
 // warm runs every operation with 16 clients for d in all, unmeasured.
-func warm(ctx context.Context, s *interop.Process, d time.Duration) error {
+func warm(ctx context.Context, s *interop.Cluster, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	sessions, err := interop.Connect(ctx, s.Addr, 16, "/warmup")
+	sessions, err := interop.ConnectSpread(ctx, s.Addrs(), 16, "/warmup")
 	if err != nil {
 		return err
 	}
