@@ -174,10 +174,9 @@ func (n *Node) leaderOnInfo(from int64, p Packet) error {
 		// A reconnect restarts that learner's handshake.
 		delete(ld.epochAcked, from)
 	}
-	// Its earlier ACKs no longer count, even when its handler was already dropped: the
-	// sync may truncate what it acknowledged (a TRUNC to the committed boundary cuts
-	// this epoch's outstanding proposals before they are sent again), and it
-	// acknowledges the outstanding proposals again once they are durable.
+	// Its earlier ACKs no longer count, even when its handler was already dropped: its
+	// log may have changed since (a crash lost an unsynced tail), and after the sync it
+	// acknowledges again every outstanding proposal it holds, once durable.
 	for _, set := range ld.acks {
 		delete(set, from)
 	}
@@ -285,17 +284,25 @@ func (n *Node) syncBoundary() int64 {
 func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 	boundary := n.syncBoundary()
 	mode, from := decideSync(&n.log, boundary, peer)
+	// The DIFF names the committed point; the learner takes what it holds beyond it
+	// as outstanding proposals.
+	diffZxid := boundary
 	switch {
+	case h.observer && mode == SyncDiff && peer > boundary:
+		// An observer learns of proposals only once committed (INFORM), so it may
+		// not keep outstanding ones.
+		mode, from = SyncTrunc, boundary
 	case n.bug(bugs.ZK1154) && peer >= n.log.base && peer < boundary && !n.log.has(peer):
 		mode, from = SyncDiff, peer
-	case n.bug(bugs.ZK2832) && peer > boundary:
-		mode, from = SyncDiff, boundary
+	case n.bug(bugs.ZK2832) && peer > boundary && !n.log.has(peer):
+		// The empty DIFF vouches for the learner's whole log.
+		mode, from, diffZxid = SyncDiff, boundary, peer
 	case n.bug(bugs.ZK4352) && mode == SyncSnap && peer < n.log.base:
 		mode, from = SyncDiff, peer
 	}
 	switch mode {
 	case SyncDiff:
-		n.send(h.id, Packet{Type: TypeDiff, Zxid: boundary}, true)
+		n.send(h.id, Packet{Type: TypeDiff, Zxid: diffZxid}, true)
 	case SyncTrunc:
 		n.send(h.id, Packet{Type: TypeTrunc, Zxid: from}, true)
 	case SyncSnap:
@@ -315,12 +322,14 @@ func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 		from = snap.Zxid
 		n.send(h.id, Packet{Type: TypeSnap, Zxid: snap.Zxid, Data: snap.Data}, true)
 	}
-	for _, e := range n.log.between(from, boundary) {
-		n.send(h.id, Packet{Type: TypeProposal, Zxid: e.Zxid, Data: e.Txn}, true)
-		n.send(h.id, Packet{Type: TypeCommit, Zxid: e.Zxid}, true)
+	if from < boundary {
+		for _, e := range n.log.between(from, boundary) {
+			n.send(h.id, Packet{Type: TypeProposal, Zxid: e.Zxid, Data: e.Txn}, true)
+			n.send(h.id, Packet{Type: TypeCommit, Zxid: e.Zxid}, true)
+		}
 	}
 	if !h.observer {
-		for _, e := range n.log.between(boundary, n.log.last()) {
+		for _, e := range n.log.between(max(from, boundary), n.log.last()) {
 			n.send(h.id, Packet{Type: TypeProposal, Zxid: e.Zxid, Data: e.Txn}, true)
 		}
 	}

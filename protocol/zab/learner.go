@@ -196,8 +196,18 @@ func (n *Node) learnerOnSyncMode(p Packet) error {
 	lr.durable = &memLog{base: n.log.base, entries: slices.Clone(n.log.entries)}
 	switch p.Type {
 	case TypeDiff:
-		lr.syncCommitTo = n.log.last()
+		// What the learner holds beyond the leader's committed point are the leader's
+		// outstanding proposals: they commit later, and are acknowledged again after
+		// UPTODATE (the leader forgot this learner's ACKs when it reconnected).
+		lr.syncCommitTo = min(p.Zxid, n.log.last())
 		lr.holeFrom = n.log.last()
+		if !lr.observer {
+			for _, e := range n.log.between(lr.syncCommitTo, n.log.last()) {
+				if EpochOf(e.Zxid) == n.epoch {
+					lr.unacked = append(lr.unacked, e.Zxid)
+				}
+			}
+		}
 	case TypeTrunc:
 		if p.Zxid < n.applying || p.Zxid < n.log.base {
 			return n.drop(ErrTruncateApplied, "TRUNC to "+hexZxid(p.Zxid)+" below applied "+hexZxid(n.applying))

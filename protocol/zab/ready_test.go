@@ -204,10 +204,11 @@ func TestLeaderCommitsOnlyAfterOwnFsync(t *testing.T) {
 	}
 }
 
-// TestReconnectDropsStaleAcks: a learner that reconnects is re-synced (truncated to
-// the committed boundary here), so the ACKs it gave before no longer count toward a
-// quorum until it logs the outstanding proposal again, whether or not the leader had
-// already dropped its handler (its connection timed out) when it came back.
+// TestReconnectDropsStaleAcks: the ACKs a learner gave before it reconnected no longer
+// count toward a quorum, whether or not the leader had already dropped its handler (its
+// connection timed out) when it came back. The learner keeps the outstanding proposal
+// (a DIFF from its last zxid, never a TRUNC to the committed boundary that would
+// discard a transaction about to commit) and acknowledges it again after UPTODATE.
 func TestReconnectDropsStaleAcks(t *testing.T) {
 	for _, handlerDropped := range []bool{false, true} {
 		p := newPair(t, nil, nil)
@@ -230,11 +231,14 @@ func TestReconnectDropsStaleAcks(t *testing.T) {
 		}
 		seen := len(p.seen)
 		p.settle()
-		truncated := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
-			return slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeTrunc })
+		diff := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
+			return slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeDiff })
 		})
-		if !truncated {
-			t.Fatalf("handler dropped %v: want the learner truncated to the committed boundary", handlerDropped)
+		truncated := slices.ContainsFunc(p.seen[seen:], func(rd Ready) bool {
+			return rd.Truncate || slices.ContainsFunc(rd.Messages, func(m Message) bool { return m.Packet.Type == TypeTrunc })
+		})
+		if !diff || truncated {
+			t.Fatalf("handler dropped %v: DIFF %v, truncated %v; want the learner to keep the outstanding proposal", handlerDropped, diff, truncated)
 		}
 		if l.Committed() != zx || f.Committed() != zx {
 			t.Fatalf("handler dropped %v: after resync leader %x follower %x, want %x", handlerDropped, l.Committed(), f.Committed(), zx)

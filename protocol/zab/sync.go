@@ -31,6 +31,12 @@ func (m SyncMode) String() string {
 // (boundary). For DIFF and TRUNC, from is the zxid after which the leader sends its
 // entries (for TRUNC it is also the truncation point).
 //
+// A peer the leader's log holds gets a DIFF from there, even above boundary: those
+// entries are the leader's own outstanding proposals, which the learner keeps (and may
+// have acknowledged toward their commit); a TRUNC to boundary would discard
+// transactions about to commit. Only a learner holding what the leader never had is
+// truncated, as ZooKeeper's LearnerHandler.syncFollower does.
+//
 // It relies on ZAB's prefix property: two logs that hold the same zxid agree on every
 // entry up to it, and a server's entries of one epoch are that epoch's leader's
 // proposals in order, without gaps. A truncation therefore only targets a zxid of the
@@ -38,7 +44,7 @@ func (m SyncMode) String() string {
 // snapshot, because a TRUNC may not cross epochs.
 func decideSync(l *memLog, boundary, peer int64) (mode SyncMode, from int64) {
 	switch {
-	case peer == boundary:
+	case peer == boundary || l.has(peer):
 		return SyncDiff, peer
 	case peer > boundary:
 		if EpochOf(peer) == EpochOf(boundary) && CounterOf(peer) != 0 || boundary == 0 {
@@ -47,10 +53,8 @@ func decideSync(l *memLog, boundary, peer int64) (mode SyncMode, from int64) {
 		return SyncSnap, 0
 	case peer < l.base:
 		return SyncSnap, 0
-	case l.has(peer):
-		return SyncDiff, peer
 	}
-	// base <= peer < boundary and the leader never had peer: find the newest zxid
+	// base < peer < boundary and the leader never had peer: find the newest zxid
 	// below it that the leader has.
 	prev := l.base
 	if i := l.after(peer); i > 0 {

@@ -35,7 +35,7 @@ func TestDecideSync(t *testing.T) {
 		{"ahead in a later epoch", z(5, 1), SyncSnap, 0},
 		{"diverged in an old epoch", z(1, 5), SyncTrunc, z(1, 4)},
 		{"diverged in an epoch the leader never saw", z(2, 1), SyncSnap, 0},
-		{"peer holds the uncommitted 4.1", z(4, 1), SyncSnap, 0},
+		{"peer holds the outstanding 4.1", z(4, 1), SyncDiff, z(4, 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
