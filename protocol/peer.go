@@ -202,7 +202,14 @@ type Peer struct {
 	connOrder   []ConnID // sorted, for deterministic iteration
 	sessionConn map[session.ID]ConnID
 
+	// now is the elapsed-time clock (ms) that session expiry, ZAB and election run
+	// on, as ZooKeeper's Time.currentElapsedTime: it never goes back and a wall-clock
+	// step does not move it. wall is the host's wall clock (ms), which only stamps
+	// transactions (ctime, mtime) and judges TTL nodes, as Time.currentWallTime does.
+	// rawElapsed is the host's last elapsed reading.
 	now        int64
+	wall       int64
+	rawElapsed int64
 	lastLogged int64 // zxid of the last transaction handed to the host
 	nextSweep  int64
 
@@ -322,6 +329,8 @@ func newPeer(c Config, rec storage.RecoveredState, now int64, recordTouches bool
 		conns:       map[ConnID]*conn{},
 		sessionConn: map[session.ID]ConnID{},
 		now:         now,
+		wall:        now,
+		rawElapsed:  now,
 		nextSweep:   now + c.ContainerCheckInterval,
 	}
 	treeCfg := c.treeConfig()
@@ -349,19 +358,28 @@ func (p *Peer) takeSnapshot() *Snapshot {
 	return &Snapshot{Zxid: p.tree.LastZxid(), Payload: p.tree.EncodeSnapshot(p.sessions.AppendSnapshot(nil))}
 }
 
-// Tick advances the Peer's clock (the host's local clock, ms): sessions expire and
-// containers are swept.
-func (p *Peer) Tick(now int64) {
-	if now < p.now {
-		// A clock that steps back must not resurrect deadlines; keep the latest reading.
-		return
+// Tick advances the Peer's clocks with one reading (ms) of a host that has only a
+// wall clock: Tick(now) is TickClocks(now, now). A reading that steps back moves no
+// deadline; ticking goes on from it.
+func (p *Peer) Tick(now int64) { p.TickClocks(now, now) }
+
+// TickClocks advances the Peer's clocks (ms): wall is the host's wall clock, which
+// may jump either way; elapsed is a clock that does not jump, in the scale of the
+// reading the Peer was built with (the host adds its elapsed time since then). The
+// Peer's timers (session expiry, ZAB and election timeouts) advance by what elapsed
+// advanced, so a wall-clock step neither stalls nor hurries them, as in ZooKeeper;
+// a decrease of elapsed (a host with only a wall clock) counts as no time passing.
+func (p *Peer) TickClocks(wall, elapsed int64) {
+	if elapsed > p.rawElapsed {
+		p.now += elapsed - p.rawElapsed
 	}
-	p.now = now
+	p.rawElapsed = elapsed
+	p.wall = wall
 	if p.q != nil {
-		p.tickQuorum(now)
+		p.tickQuorum(p.now)
 		return
 	}
-	p.expireAndSweep(now)
+	p.expireAndSweep(p.now)
 }
 
 // expireAndSweep closes expired sessions and deletes empty containers and expired TTL
@@ -373,8 +391,10 @@ func (p *Peer) expireAndSweep(now int64) {
 	}
 	if now >= p.nextSweep {
 		p.nextSweep = now + p.cfg.ContainerCheckInterval
-		for _, path := range p.tree.SweepCandidates(now, p.cfg.ContainerMaxNeverUsed) {
-			p.propose(datatree.Env{Time: now}, datatree.Request{Op: wire.OpDeleteContainer, Path: path}, 0, nil)
+		// TTLs and never-used containers are judged against stamps taken from the
+		// wall clock, as ZooKeeper's ContainerManager does.
+		for _, path := range p.tree.SweepCandidates(p.wall, p.cfg.ContainerMaxNeverUsed) {
+			p.propose(datatree.Env{Time: p.wall}, datatree.Request{Op: wire.OpDeleteContainer, Path: path}, 0, nil)
 		}
 	}
 }
@@ -502,7 +522,7 @@ func (p *Peer) receiveConnect(cn *conn, payload []byte) {
 			p.forward(cn, intent{kind: intentCreateSession, timeout: timeout})
 			return
 		}
-		p.proposeTxn(datatree.TxnHeader{ClientID: int64(id), Zxid: p.nextZxid(), Time: p.now, Type: wire.OpCreateSession},
+		p.proposeTxn(datatree.TxnHeader{ClientID: int64(id), Zxid: p.nextZxid(), Time: p.wall, Type: wire.OpCreateSession},
 			&datatree.CreateSessionTxn{TimeOut: timeout}, cn.id, pe, &r)
 		return
 	}
@@ -554,7 +574,7 @@ func (p *Peer) proposeError(cn *conn, hdr wire.RequestHeader, code wire.ErrCode)
 		p.forward(cn, intent{kind: intentError, cxid: hdr.Xid, code: code})
 		return
 	}
-	p.proposeTxn(datatree.TxnHeader{ClientID: int64(cn.session), Cxid: hdr.Xid, Zxid: p.nextZxid(), Time: p.now, Type: wire.OpError},
+	p.proposeTxn(datatree.TxnHeader{ClientID: int64(cn.session), Cxid: hdr.Xid, Zxid: p.nextZxid(), Time: p.wall, Type: wire.OpError},
 		&datatree.ErrorTxn{Err: code}, cn.id, pe, nil)
 }
 
@@ -673,7 +693,7 @@ func (p *Peer) envFor(sessionID int64, xid int32, ids []wire.Id) datatree.Env {
 	return datatree.Env{
 		SessionID: sessionID,
 		Cxid:      xid,
-		Time:      p.now,
+		Time:      p.wall,
 		FixupACL: func(acls []wire.ACL) ([]wire.ACL, wire.ErrCode) {
 			fixed, err := acl.Fixup(acls, ids)
 			if err != nil {
@@ -715,7 +735,7 @@ func (p *Peer) proposeClose(id session.ID, pe *pending, c ConnID) {
 }
 
 func (p *Peer) proposeCloseXid(id session.ID, xid int32, pe *pending, c ConnID) {
-	p.propose(datatree.Env{SessionID: int64(id), Cxid: xid, Time: p.now}, datatree.Request{Op: wire.OpCloseSession}, c, pe)
+	p.propose(datatree.Env{SessionID: int64(id), Cxid: xid, Time: p.wall}, datatree.Request{Op: wire.OpCloseSession}, c, pe)
 }
 
 func (p *Peer) proposeTxn(hdr datatree.TxnHeader, txn datatree.Txn, c ConnID, pe *pending, create *wire.ConnectRequest) {

@@ -50,7 +50,9 @@ const (
 // Core is the protocol state machine a Host drives: a protocol.Peer, standalone or
 // an ensemble member.
 type Core interface {
-	Tick(now int64)
+	// TickClocks hands the core the node's wall clock and its elapsed-time clock
+	// (protocol.Peer.TickClocks).
+	TickClocks(wall, elapsed int64)
 	Connect(c protocol.ConnID, remoteIP string)
 	Receive(c protocol.ConnID, payload []byte)
 	Disconnect(c protocol.ConnID)
@@ -112,6 +114,11 @@ type Host struct {
 	inFlight bool
 	pending  persisted
 
+	// startMono is the monotonic reading when the core was built with startMs,
+	// the wall reading then: the core's elapsed clock counts from there.
+	startMono time.Duration
+	startMs   int64
+
 	role   protocol.RoleChange
 	epochs protocol.HardState // as last made durable
 	halted bool
@@ -150,6 +157,12 @@ func (h *Host) Core() Core { return h.peer }
 func (h *Host) Halted() bool { return h.halted }
 
 func (h *Host) nowMs() int64 { return BaseEpochMs + int64(h.env.Now())/int64(time.Millisecond) }
+
+// elapsedMs is the monotonic clock in the scale of the wall reading the core was
+// built with, so that a clock jump reaches the core's wall clock only.
+func (h *Host) elapsedMs() int64 {
+	return h.startMs + int64((h.env.Monotonic()-h.startMono)/time.Millisecond)
+}
 
 func (h *Host) ensemble() bool { return len(h.cfg.Peer.Members) > 0 }
 
@@ -192,7 +205,8 @@ func (h *Host) Start(env *sim.Env) {
 		h.cfg.Record.recovered(rec)
 	}
 	h.epochs = protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch}
-	peer, err := h.cfg.NewCore(h.cfg.Peer, rec, h.nowMs())
+	h.startMs, h.startMono = h.nowMs(), env.Monotonic()
+	peer, err := h.cfg.NewCore(h.cfg.Peer, rec, h.startMs)
 	if err != nil {
 		h.fail(fmt.Sprintf("refusing to start: %v", err))
 		return
@@ -835,7 +849,7 @@ func (h *Host) OnClose(c sim.ConnID, err error) {
 	h.drive()
 }
 
-// OnTimer ticks the Peer with the node's local clock.
+// OnTimer ticks the Peer with the node's local clocks.
 func (h *Host) OnTimer(id sim.TimerID) {
 	if h.halted || id != h.tick {
 		return
@@ -844,7 +858,7 @@ func (h *Host) OnTimer(id sim.TimerID) {
 	if h.ensemble() {
 		h.checkPeers()
 	}
-	h.peer.Tick(h.nowMs())
+	h.peer.TickClocks(h.nowMs(), h.elapsedMs())
 	h.drive()
 }
 

@@ -266,29 +266,48 @@ func TestCrashPointNamesAreTheNemesisVocabulary(t *testing.T) {
 	}
 }
 
-func TestServerTicksWithItsLocalClock(t *testing.T) {
+// Session expiry runs on the server's elapsed-time clock, as ZooKeeper's ExpiryQueue
+// does: wall-clock steps either way expire nothing, and a step back does not stop
+// the server from expiring a session whose client went silent.
+func TestSessionExpiryIgnoresWallClockSteps(t *testing.T) {
 	w, c := busyCluster(t, protocol.Config{TickTime: 500})
-	server := c.Servers()[0]
+	server, silent := c.Servers()[0], c.Clients()[0]
 	w.RunFor(time.Second)
 	if n := len(c.History().SessionEvents); n != 2 {
 		t.Fatalf("%d session events before the jump", n)
 	}
-	// The server's wall clock leaps ahead of every session's deadline: they all expire,
-	// though no client was ever cut off.
 	clk, _ := w.Clock(server)
+	expiredSince := func(since int64) map[int]bool {
+		out := map[int]bool{}
+		for _, ev := range c.History().SessionEvents {
+			if ev.Kind == checker.SessionExpired && ev.Time > since {
+				out[ev.Client] = true
+			}
+		}
+		return out
+	}
 	if err := clk.Jump(3 * sessionTimeout); err != nil {
 		t.Fatal(err)
 	}
 	jumped := int64(w.Now())
 	w.RunFor(3 * time.Second)
-	expired := map[int]bool{}
-	for _, ev := range c.History().SessionEvents {
-		if ev.Kind == checker.SessionExpired && ev.Time > jumped {
-			expired[ev.Client] = true
-		}
+	if got := expiredSince(jumped); len(got) != 0 {
+		t.Fatalf("clients %v expired after a forward wall-clock jump", got)
 	}
-	if len(expired) != 2 {
-		t.Fatalf("expired clients %v after a forward clock jump", expired)
+	if err := clk.Jump(-6 * sessionTimeout); err != nil {
+		t.Fatal(err)
+	}
+	stepped := int64(w.Now())
+	if err := w.Pause(silent); err != nil {
+		t.Fatal(err)
+	}
+	w.RunFor(2 * sessionTimeout)
+	if err := w.Resume(silent); err != nil {
+		t.Fatal(err)
+	}
+	w.RunFor(time.Second)
+	if got := expiredSince(stepped); len(got) != 1 || !got[0] {
+		t.Fatalf("expired clients %v after a backward step, want only the paused client 0", got)
 	}
 	h := c.History()
 	requireChecks(t, c, &h)

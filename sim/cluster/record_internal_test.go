@@ -17,7 +17,7 @@ type scriptedCore struct {
 	out     bool // a Ready is handed out and not yet advanced
 }
 
-func (s *scriptedCore) Tick(int64)                               {}
+func (s *scriptedCore) TickClocks(int64, int64)                  {}
 func (s *scriptedCore) Connect(protocol.ConnID, string)          {}
 func (s *scriptedCore) Receive(protocol.ConnID, []byte)          {}
 func (s *scriptedCore) Disconnect(protocol.ConnID)               {}
