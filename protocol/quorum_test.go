@@ -686,50 +686,92 @@ func TestQuorumSessionMovedRefusesTheOldServer(t *testing.T) {
 	}
 }
 
+// faultStep is one step of a fault schedule: wait, then do fault to server.
+type faultStep struct {
+	wait   int64
+	server int64
+	fault  int // 0 crash, 1 restart, 2 arm a crash point, 3 isolate, 4 heal
+	point  crashPoint
+}
+
+// runFaultSchedule runs a 3-voter world with two writers through the steps, then heals
+// and restarts everything: one leader per epoch and one committed order must hold
+// throughout, and every server converges with every acknowledged write.
+func runFaultSchedule(t failer, seed uint64, observers int, steps []faultStep) {
+	w := newWorld(t, seed, 3, observers, func(c *Config) { c.SnapCount = 30 })
+	w.runUntil(5000, "leader", w.settled)
+	writers(w, 0, 2)
+	for _, s := range steps {
+		w.run(s.wait)
+		id := s.server
+		switch s.fault {
+		case 0:
+			w.crash(id)
+		case 1:
+			w.restart(id)
+		case 2:
+			if n := w.nodes[id]; n.up {
+				n.crash = func(_ *Ready, at crashPoint) bool { return at == s.point }
+			}
+		case 3:
+			var rest []int64
+			for _, o := range w.ids {
+				if o != id {
+					rest = append(rest, o)
+				}
+			}
+			w.partition([]int64{id}, rest)
+		default:
+			w.heal()
+		}
+	}
+	w.heal()
+	for _, id := range w.ids {
+		w.nodes[id].crash = nil
+		w.restart(id)
+	}
+	w.runUntil(20000, "leader after healing", func() bool { return w.leader() != 0 })
+	w.quiesce(30000)
+}
+
 // TestQuorumFaultScheduleProperty draws fault schedules with rapid (so a failure
-// shrinks to a short schedule): whatever the crashes, crash points and partitions,
-// one leader per epoch and one committed order hold throughout, and after healing
-// every server converges with every acknowledged write.
+// shrinks to a short schedule) for runFaultSchedule.
 func TestQuorumFaultScheduleProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		seed := rapid.Uint64().Draw(rt, "seed")
-		w := newWorld(rt, seed, 3, rapid.IntRange(0, 1).Draw(rt, "observers"), func(c *Config) { c.SnapCount = 30 })
-		w.runUntil(5000, "leader", w.settled)
-		writers(w, 0, 2)
-		steps := rapid.IntRange(1, 12).Draw(rt, "faults")
-		for range steps {
-			w.run(rapid.Int64Range(50, 600).Draw(rt, "wait"))
-			id := rapid.SampledFrom(w.ids).Draw(rt, "server")
-			switch rapid.IntRange(0, 4).Draw(rt, "fault") {
-			case 0:
-				w.crash(id)
-			case 1:
-				w.restart(id)
-			case 2:
-				cp := rapid.SampledFrom(crashPoints).Draw(rt, "point")
-				if n := w.nodes[id]; n.up {
-					n.crash = func(_ *Ready, at crashPoint) bool { return at == cp }
-				}
-			case 3:
-				var rest []int64
-				for _, o := range w.ids {
-					if o != id {
-						rest = append(rest, o)
-					}
-				}
-				w.partition([]int64{id}, rest)
-			default:
-				w.heal()
+		observers := rapid.IntRange(0, 1).Draw(rt, "observers")
+		ids := []int64{1, 2, 3, 4}[:3+observers]
+		var steps []faultStep
+		for range rapid.IntRange(1, 12).Draw(rt, "faults") {
+			s := faultStep{wait: rapid.Int64Range(50, 600).Draw(rt, "wait"), server: rapid.SampledFrom(ids).Draw(rt, "server")}
+			s.fault = rapid.IntRange(0, 4).Draw(rt, "fault")
+			if s.fault == 2 {
+				s.point = rapid.SampledFrom(crashPoints).Draw(rt, "point")
 			}
+			steps = append(steps, s)
 		}
-		w.heal()
-		for _, id := range w.ids {
-			w.nodes[id].crash = nil
-			w.restart(id)
-		}
-		w.runUntil(20000, "leader after healing", func() bool { return w.leader() != 0 })
-		w.quiesce(30000)
+		runFaultSchedule(rt, seed, observers, steps)
 	})
+}
+
+// TestQuorumFaultSchedules replays schedules that TestQuorumFaultScheduleProperty once
+// found failing.
+func TestQuorumFaultSchedules(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		seed      uint64
+		observers int
+		steps     []faultStep
+	}{
+		{
+			// A server torn mid-append crashes and comes back
+			name: "torn records then crash",
+			steps: []faultStep{{50, 1, 1, 0}, {65, 1, 3, 0}, {118, 3, 3, 0}, {419, 3, 1, 0}, {277, 1, 0, 0},
+				{53, 3, 3, 0}, {157, 2, 4, 0}, {50, 3, 4, 0}, {386, 3, 2, crashTornRecords}, {395, 3, 0, 0}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) { runFaultSchedule(t, tc.seed, tc.observers, tc.steps) })
+	}
 }
 
 // TestQuorumRequestsPipelinedBehindAReconnect: a client sends requests right after

@@ -157,9 +157,12 @@ func read(fs FileSet, name string) ([]byte, error) {
 //     with ErrEpoch, unless CurrentEpochTempFile holds an epoch at least the last
 //     zxid's: a follower stages currentEpoch there before its synced records become
 //     durable and renames it into place after, so a crash in between leaves exactly
-//     this (ZOOKEEPER-1653). The staged epoch is then taken: currentEpoch is rewritten
-//     with it and the temporary file deleted, in that order. acceptedEpoch below
-//     currentEpoch fails with ErrEpoch;
+//     this (ZOOKEEPER-1653). currentEpoch is then rewritten with the last zxid's epoch
+//     and the temporary file deleted, in that order. Not with the staged epoch: the
+//     crash may have torn the synced records, and a short log under the new epoch
+//     would win elections against servers holding the transactions it lost, while
+//     the last zxid's epoch claims only what the log holds (and the follower never
+//     acknowledged NEWLEADER). acceptedEpoch below currentEpoch fails with ErrEpoch;
 //  5. other leftover temporary files (interrupted atomic writes) are deleted.
 func Recover(fs FileSet) (RecoveredState, error) {
 	var st RecoveredState
@@ -297,8 +300,8 @@ func checkNext(prev, zxid int64, anchored bool) error {
 	return nil
 }
 
-// recoverEpochs reads the epoch files; staged reports that currentEpoch was taken from
-// CurrentEpochTempFile.
+// recoverEpochs reads the epoch files; staged reports that currentEpoch was raised to the
+// last zxid's epoch on the strength of CurrentEpochTempFile.
 func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) (staged bool, err error) {
 	lastEpoch := EpochOf(st.LastZxid)
 	if l.current {
@@ -311,18 +314,18 @@ func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) (staged bool, err 
 			Data: EncodeEpoch(lastEpoch), Reason: "missing; rebuilt from the last zxid"})
 	}
 	if lastEpoch > st.CurrentEpoch {
-		epoch, ok, err := stagedEpoch(fs, l, lastEpoch)
+		ok, err := stagedEpoch(fs, l, lastEpoch)
 		if err != nil {
 			return false, err
 		}
 		if !ok {
 			return false, errorOf(ErrEpoch, "currentEpoch ", itoa(st.CurrentEpoch), " is older than the last zxid ", hex(st.LastZxid))
 		}
-		st.CurrentEpoch, staged = epoch, true
-		data := EncodeEpoch(epoch)
+		st.CurrentEpoch, staged = lastEpoch, true
+		data := EncodeEpoch(lastEpoch)
 		st.Repairs = append(st.Repairs,
 			Repair{Kind: RepairWrite, Name: CurrentEpochFile, Data: data,
-				Reason: "older than the last zxid; taken from " + CurrentEpochTempFile},
+				Reason: "older than the last zxid; raised to it as " + CurrentEpochTempFile + " allows"},
 			Repair{Kind: RepairDelete, Name: CurrentEpochTempFile, Reason: "staged currentEpoch taken"})
 	}
 	if l.accepted {
@@ -340,22 +343,19 @@ func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) (staged bool, err 
 	return staged, nil
 }
 
-// stagedEpoch reads CurrentEpochTempFile when it exists; ok is set when it holds an
-// epoch of at least lastEpoch. A staged file that does not parse is left to ErrEpoch:
-// it was never renamed, so it cannot vouch for the log.
-func stagedEpoch(fs FileSet, l layout, lastEpoch int64) (epoch int64, ok bool, err error) {
+// stagedEpoch reports whether CurrentEpochTempFile exists and holds an epoch of at
+// least lastEpoch. A staged file that does not parse is left to ErrEpoch: it was never
+// renamed, so it cannot vouch for the log.
+func stagedEpoch(fs FileSet, l layout, lastEpoch int64) (ok bool, err error) {
 	if !l.currentTmp {
-		return 0, false, nil
+		return false, nil
 	}
 	data, err := read(fs, CurrentEpochTempFile)
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
-	epoch, err = DecodeEpoch(CurrentEpochTempFile, data)
-	if err != nil || epoch < lastEpoch {
-		return 0, false, nil
-	}
-	return epoch, true, nil
+	epoch, err := DecodeEpoch(CurrentEpochTempFile, data)
+	return err == nil && epoch >= lastEpoch, nil
 }
 
 func readEpoch(fs FileSet, name string) (int64, error) {
