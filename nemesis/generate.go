@@ -213,10 +213,15 @@ func (g *generator) fault(k Kind, t time.Duration) (Fault, bool) {
 	return f, true
 }
 
-// crashPoint draws a point and a server in the role that reaches it: the leader for a
-// leader's step, a follower for a follower's, an observer for an observer's.
+// crashPoint draws a point (among the mix's Points, if it names any) and a server in the
+// role that reaches it: the leader for a leader's step, a follower for a follower's, an
+// observer for an observer's.
 func (g *generator) crashPoint(f *Fault) bool {
-	f.Point = sortedCrashPoints[g.rng.IntN(len(sortedCrashPoints))]
+	points := sortedCrashPoints
+	if len(g.mix.Points) > 0 {
+		points = g.mix.Points
+	}
+	f.Point = points[g.rng.IntN(len(points))]
 	f.Nth = 1 + g.rng.IntN(3)
 	switch crashPoints[f.Point].role {
 	case roleLeader:

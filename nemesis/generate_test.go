@@ -270,9 +270,37 @@ func TestParseMix(t *testing.T) {
 	if err != nil || !maps.Equal(def.Weights, DefaultMix().Weights) {
 		t.Fatalf("empty mix = %+v, %v", def, err)
 	}
-	for _, text := range []string{"crash=x", "explode=1", "gap=soon", "for=1s", "for=2s..1s", "heal-all=1", "drift-ppm=9999999", "crash=-1"} {
+	for _, text := range []string{"crash=x", "explode=1", "points=nowhere", "points=follower-append-before-fsync+", "gap=soon", "for=1s", "for=2s..1s", "heal-all=1", "drift-ppm=9999999", "crash=-1"} {
 		if _, err := ParseMix(text); !errors.Is(err, ErrBadMix) {
 			t.Errorf("ParseMix(%q) = %v, want ErrBadMix", text, err)
 		}
+	}
+}
+
+// A mix that names crash points arms only those, and keeps them through its text form
+// and the per-seed swarm draw.
+func TestMixPointsAimCrashPoints(t *testing.T) {
+	m, err := ParseMix("crash-point=1,points=follower-append-before-fsync+leader-commit-partial,gap=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CrashPoint{FollowerAppendBeforeFsync, LeaderCommitPartial}
+	if !reflect.DeepEqual(m.Points, want) {
+		t.Fatalf("points = %v, want %v", m.Points, want)
+	}
+	again, err := ParseMix(m.String())
+	if err != nil || !reflect.DeepEqual(again, m) {
+		t.Fatalf("round trip %q: %+v, %v", m.String(), again, err)
+	}
+	seen := map[CrashPoint]bool{}
+	for seed := uint64(1); seed <= 20; seed++ {
+		for _, f := range mustGenerate(t, seed, m, shape5, 20*time.Second) {
+			if f.Kind == ArmCrashPoint {
+				seen[f.Point] = true
+			}
+		}
+	}
+	if len(seen) != len(want) || !seen[want[0]] || !seen[want[1]] {
+		t.Fatalf("armed points %v, want exactly %v", seen, want)
 	}
 }

@@ -40,6 +40,9 @@ type Mix struct {
 	ClockJump  time.Duration
 	DriftPPM   int64
 	DelayExtra time.Duration
+	// Points, when set, are the only crash points crash-point faults arm: a scenario
+	// aims them at the protocol steps a bug lives in. Empty means every point.
+	Points []CrashPoint
 	// Fixed uses the mix exactly as given, with no per-seed draw.
 	Fixed bool
 }
@@ -95,6 +98,11 @@ func (m Mix) Validate() error {
 	case m.DriftPPM < 0 || m.DriftPPM > maxDriftPPM:
 		return fmt.Errorf("%w: drift %d ppm: want 0..%d", ErrBadMix, m.DriftPPM, maxDriftPPM)
 	}
+	for _, p := range m.Points {
+		if !p.Valid() {
+			return fmt.Errorf("%w: unknown crash point %q", ErrBadMix, p)
+		}
+	}
 	return nil
 }
 
@@ -110,6 +118,13 @@ func (m Mix) String() string {
 	parts = append(parts, "gap="+m.Gap.String(), "for="+m.For.Min.String()+".."+m.For.Max.String(),
 		"max-down="+strconv.Itoa(m.MaxDown), "clock-jump="+m.ClockJump.String(),
 		"drift-ppm="+strconv.FormatInt(m.DriftPPM, 10), "delay="+m.DelayExtra.String())
+	if len(m.Points) > 0 {
+		names := make([]string, len(m.Points))
+		for i, p := range m.Points {
+			names[i] = string(p)
+		}
+		parts = append(parts, "points="+strings.Join(names, "+"))
+	}
 	if m.AllowQuorumLoss {
 		parts = append(parts, "allow-quorum-loss")
 	}
@@ -120,7 +135,8 @@ func (m Mix) String() string {
 }
 
 // ParseMix reads a comma-separated mix: kind=weight entries and the options gap=,
-// for=min..max, max-down=, clock-jump=, drift-ppm=, delay=, allow-quorum-loss, fixed.
+// for=min..max, max-down=, clock-jump=, drift-ppm=, delay=, points=a+b (the crash
+// points crash-point faults may arm), allow-quorum-loss, fixed.
 // Options not given keep DefaultMix's values; if no kind is given, all are enabled.
 func ParseMix(text string) (Mix, error) {
 	m := DefaultMix()
@@ -154,6 +170,11 @@ func ParseMix(text string) (Mix, error) {
 			m.MaxDown, err = strconv.Atoi(val)
 		case "drift-ppm":
 			m.DriftPPM, err = strconv.ParseInt(val, 10, 64)
+		case "points":
+			m.Points = nil
+			for name := range strings.SplitSeq(val, "+") {
+				m.Points = append(m.Points, CrashPoint(strings.TrimSpace(name)))
+			}
 		default:
 			if !Kind(key).Valid() {
 				return Mix{}, fmt.Errorf("%w: %w: %q", ErrBadMix, ErrUnknownKind, key)
@@ -205,6 +226,7 @@ func (m Mix) maxDown(shape ClusterShape) int {
 func (m Mix) Swarm(rng *rand.Rand) Mix {
 	out := m
 	out.Weights = map[Kind]int{}
+	out.Points = slices.Clone(m.Points)
 	var enabled []Kind
 	for _, k := range slices.Sorted(maps.Keys(m.Weights)) {
 		if m.Weights[k] > 0 {
