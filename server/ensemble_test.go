@@ -287,3 +287,117 @@ func TestEnsembleMemberWithoutQuorumIsNotServing(t *testing.T) {
 		}
 	}
 }
+
+// The leading gauges of mntr, in order, as Debian's ZooKeeper 3.8.0 printed them on
+// the leader and on a follower of a 3-node ensemble.
+var (
+	zk38LeaderMntr = strings.Fields(`version server_state peer_state ephemerals_count num_alive_connections
+		avg_latency min_proposal_size outstanding_requests znode_count global_sessions
+		non_mtls_remote_conn_count last_client_response_size packets_sent packets_received
+		max_proposal_size max_client_response_size synced_followers connection_drop_probability
+		watch_count synced_non_voting_followers synced_observers auth_failed_count min_latency
+		max_file_descriptor_count approximate_data_size open_file_descriptor_count
+		last_proposal_size pending_syncs leader_uptime local_sessions uptime max_latency
+		outstanding_tls_handshake learners min_client_response_size non_mtls_local_conn_count
+		quorum_size`)
+	zk38FollowerMntr = strings.Fields(`version server_state peer_state ephemerals_count
+		num_alive_connections avg_latency outstanding_requests znode_count global_sessions
+		non_mtls_remote_conn_count last_client_response_size packets_sent packets_received
+		max_client_response_size connection_drop_probability watch_count auth_failed_count
+		min_latency max_file_descriptor_count approximate_data_size open_file_descriptor_count
+		local_sessions uptime max_latency outstanding_tls_handshake min_client_response_size
+		non_mtls_local_conn_count quorum_size`)
+)
+
+// mntrOf asks member i for mntr and returns its keys in order (without "zk_") and
+// its values.
+func (e *ensemble) mntrOf(i int) ([]string, map[string]string) {
+	e.t.Helper()
+	var keys []string
+	values := map[string]string{}
+	for line := range strings.Lines(fourLetter(e.t, e.addr(i), "mntr")) {
+		k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		if !ok {
+			e.t.Fatalf("member %d: mntr line %q", i+1, line)
+		}
+		k = strings.TrimPrefix(k, "zk_")
+		keys = append(keys, k)
+		values[k] = v
+	}
+	return keys, values
+}
+
+// awaitMntr polls member i's mntr until every want holds.
+func (e *ensemble) awaitMntr(i int, want map[string]string) ([]string, map[string]string) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		keys, values := e.mntrOf(i)
+		var off []string
+		for k, v := range want {
+			if values[k] != v {
+				off = append(off, fmt.Sprintf("%s=%q (want %q)", k, values[k], v))
+			}
+		}
+		if len(off) == 0 {
+			return keys, values
+		}
+		if time.Now().After(deadline) {
+			slices.Sort(off)
+			e.t.Fatalf("member %d mntr: %v", i+1, off)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEnsembleMntr: on three voters and an observer, mntr reports each member's
+// state as ZooKeeper 3.8 does, the leader counts its synced followers and
+// observer in its own gauges, in ZooKeeper's order, and notices a follower that
+// went away.
+func TestEnsembleMntr(t *testing.T) {
+	e := runEnsemble(t, 4, 1, "")
+	leader := e.waitRoles(0, 1, 2)
+	keys, values := e.awaitMntr(leader, map[string]string{
+		"server_state": "leader", "peer_state": "leading - broadcast", "quorum_size": "3",
+		"learners": "3", "synced_followers": "2", "synced_non_voting_followers": "0",
+		"synced_observers": "1", "pending_syncs": "0",
+	})
+	if !slices.Equal(keys[:len(zk38LeaderMntr)], zk38LeaderMntr) {
+		t.Errorf("leader's mntr begins\n%v\nwant\n%v", keys[:len(zk38LeaderMntr)], zk38LeaderMntr)
+	}
+	if up, err := strconv.Atoi(values["leader_uptime"]); err != nil || up <= 0 {
+		t.Errorf("leader_uptime %q", values["leader_uptime"])
+	}
+
+	c := connect(t, e.addr(leader), 10*time.Second)
+	must(c.Create("/m", make([]byte, 100), 0, open))(t)
+	_, values = e.mntrOf(leader)
+	if size, err := strconv.Atoi(values["last_proposal_size"]); err != nil || size < 100 ||
+		values["max_proposal_size"] == "-1" || values["min_proposal_size"] == "-1" {
+		t.Errorf("proposal sizes after a write: last %s min %s max %s",
+			values["last_proposal_size"], values["min_proposal_size"], values["max_proposal_size"])
+	}
+
+	var followers []int
+	for i := range 3 {
+		if i != leader {
+			followers = append(followers, i)
+		}
+	}
+	for _, i := range followers {
+		keys, _ := e.awaitMntr(i, map[string]string{"server_state": "follower", "peer_state": "following - broadcast", "quorum_size": "3"})
+		if !slices.Equal(keys[:len(zk38FollowerMntr)], zk38FollowerMntr) {
+			t.Errorf("follower %d's mntr begins\n%v\nwant\n%v", i+1, keys[:len(zk38FollowerMntr)], zk38FollowerMntr)
+		}
+	}
+	keys, values = e.awaitMntr(3, map[string]string{"server_state": "observer", "peer_state": "observing - broadcast", "quorum_size": "3"})
+	if !slices.Equal(keys[:len(zk38FollowerMntr)], zk38FollowerMntr) {
+		t.Errorf("observer's mntr begins\n%v\nwant\n%v", keys[:len(zk38FollowerMntr)], zk38FollowerMntr)
+	}
+	if _, ok := values["learners"]; ok {
+		t.Error("the observer reports learners")
+	}
+
+	e.stop(followers[0])
+	e.awaitMntr(leader, map[string]string{"learners": "2", "synced_followers": "1", "synced_observers": "1"})
+}

@@ -186,18 +186,37 @@ func javaDouble(v float64) string {
 }
 
 // mntr prints the gauges of ZooKeeper 3.8's mntr in its order, with the values this
-// server tracks (the others are 0), then the summaries it measures.
+// server tracks (the others are 0), then the summaries it measures. An ensemble
+// member adds zk_peer_state and zk_quorum_size, a leader its learner and proposal
+// gauges, each where ZooKeeper's metrics provider puts it.
 func (s *Server) mntr(now time.Time) string {
 	st := s.core.Status()
+	ld, leading := s.core.LeaderStats()
+	quorum := st.Mode != "standalone"
 	var b strings.Builder
 	kv := func(k, v string) { b.WriteString("zk_" + k + "\t" + v + "\n") }
 	n := func(k string, v int64) { kv(k, strconv.FormatInt(v, 10)) }
+	// leader prints gauges only a leader has.
+	leader := func(k string, v int64) {
+		if leading {
+			n(k, v)
+		}
+	}
 	l := s.stats.lat
+	p := s.stats.proposals
+	lastProposal, minProposal, maxProposal := int64(-1), int64(-1), int64(-1)
+	if p.count > 0 {
+		lastProposal, minProposal, maxProposal = p.last, p.min, p.max
+	}
 	kv("version", Version)
 	kv("server_state", st.Mode)
+	if quorum {
+		kv("peer_state", peerState(st.Mode))
+	}
 	n("ephemerals_count", int64(st.Ephemerals))
 	n("num_alive_connections", int64(len(s.conns)))
 	kv("avg_latency", javaDouble(l.avg()))
+	leader("min_proposal_size", minProposal)
 	n("outstanding_requests", int64(st.Outstanding))
 	n("znode_count", int64(st.NodeCount))
 	n("global_sessions", int64(st.Sessions))
@@ -205,21 +224,33 @@ func (s *Server) mntr(now time.Time) string {
 	n("last_client_response_size", s.stats.responseSizes.last)
 	n("packets_sent", int64(s.stats.sent))
 	n("packets_received", int64(s.stats.received))
+	leader("max_proposal_size", maxProposal)
 	n("max_client_response_size", s.stats.responseSizes.max)
+	leader("synced_followers", int64(ld.SyncedFollowers))
 	kv("connection_drop_probability", "0.0")
 	n("watch_count", int64(st.Watches.Total))
+	leader("synced_non_voting_followers", int64(ld.SyncedNonVotingFollowers))
+	leader("synced_observers", int64(ld.SyncedObservers))
 	n("auth_failed_count", 0)
 	n("min_latency", l.min)
 	n("max_file_descriptor_count", maxFDs())
 	n("approximate_data_size", 0)
 	n("open_file_descriptor_count", openFDs())
+	leader("last_proposal_size", lastProposal)
+	leader("pending_syncs", int64(ld.PendingSyncs))
+	leader("leader_uptime", now.Sub(s.roleSince).Milliseconds())
 	n("local_sessions", 0)
 	n("uptime", now.Sub(s.started).Milliseconds())
 	n("max_latency", l.max)
 	n("outstanding_tls_handshake", 0)
+	leader("learners", int64(ld.Learners))
 	n("min_client_response_size", s.stats.responseSizes.min)
+	n("non_mtls_local_conn_count", 0)
+	if quorum {
+		n("quorum_size", int64(s.quorumSize()))
+	}
 	for _, k := range []string{
-		"non_mtls_local_conn_count", "proposal_count", "watch_bytes", "outstanding_changes_removed",
+		"proposal_count", "watch_bytes", "outstanding_changes_removed",
 		"throttled_ops", "stale_requests_dropped", "large_requests_rejected", "insecure_admin_count",
 		"connection_rejected", "cnxn_closed_without_zk_server_running", "sessionless_connections_expired",
 		"looking_count", "dead_watchers_queued", "stale_requests", "connection_drop_count",
@@ -254,6 +285,27 @@ func (s *Server) mntr(now time.Time) string {
 	summary("snapshottime", s.stats.snapshots)
 	summary("sync_processor_batch_size", s.stats.batch)
 	return b.String()
+}
+
+// peerState is QuorumPeer.getDetailedPeerState for a serving member: mntr answers
+// only while the member serves, which is ZAB's broadcast phase.
+func peerState(mode string) string {
+	state := map[string]string{"leader": "leading", "follower": "following", "observer": "observing"}[mode]
+	if state == "" {
+		state = mode
+	}
+	return state + " - broadcast"
+}
+
+// quorumSize is the number of voting members (QuorumPeer.getQuorumSize).
+func (s *Server) quorumSize() int {
+	n := 0
+	for _, m := range s.cfg.Servers {
+		if m.Type == config.Participant {
+			n++
+		}
+	}
+	return n
 }
 
 func openFDs() int64 {

@@ -17,6 +17,7 @@ import (
 	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
+	"github.com/zksim/zksim/protocol/zab"
 	"github.com/zksim/zksim/server/config"
 )
 
@@ -35,6 +36,7 @@ type core interface {
 	Ephemerals() map[int64][]string
 	StepPeer(from int64, ch protocol.Channel, msg []byte)
 	PeerDisconnected(peer int64, ch protocol.Channel)
+	LeaderStats() (zab.LeaderStats, bool)
 }
 
 // Options adjusts a Server. The zero value is fine.
@@ -83,12 +85,13 @@ type Server struct {
 	peerAddrs map[linkKey]string
 
 	// Owned by the Run goroutine.
-	outLinks map[linkKey]*outLink
-	inLinks  map[linkKey]*inLink
-	role     string
-	conns    map[protocol.ConnID]*clientConn
-	nextConn protocol.ConnID
-	stats    serverStats
+	outLinks  map[linkKey]*outLink
+	inLinks   map[linkKey]*inLink
+	role      string
+	roleSince time.Time // when role last changed
+	conns     map[protocol.ConnID]*clientConn
+	nextConn  protocol.ConnID
+	stats     serverStats
 }
 
 // maxTickEvery is the coarsest the wall clock reaches the core.
@@ -370,7 +373,11 @@ func (s *Server) drain() error {
 			}
 		}
 		if rd.Role != nil && rd.Role.Role != s.role {
-			s.role = rd.Role.Role
+			s.role, s.roleSince = rd.Role.Role, time.Now()
+			if s.role == protocol.RoleLeading {
+				// ZooKeeper's proposal sizes belong to one term of leadership.
+				s.stats.proposals = latency{}
+			}
 			s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 		}
 		s.core.Advance()
