@@ -303,11 +303,16 @@ func readBack(cl *Cluster, h *checker.History) []checker.Result {
 	return out
 }
 
+// readBackWait bounds how long the read back waits for a live server to serve.
+const readBackWait = 10 * time.Second
+
 func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[string]int32,
 	seen func(p, data string, version int32), fail func(string, ...any)) error {
 	var err error
-	for range 50 { // the session may take a moment on a server that just recovered
-		if _, err = conn.Sync("/"); err == nil {
+	// The session may take a moment on a server that just recovered; one that never
+	// serves (a server a bug left unable to rejoin) gets a bounded wait, not one per try.
+	for deadline := time.Now().Add(readBackWait); ; {
+		if _, err = conn.Sync("/"); err == nil || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)

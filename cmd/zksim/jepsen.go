@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/zksim/zksim/jepsen"
@@ -18,6 +20,10 @@ import (
 
 // cmdJepsen runs a scenario against a real ensemble of zkserver processes on loopback.
 func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// SIGTERM, like the interrupt main already catches, cancels the run so that Run
+	// stops every server and relay; the servers also die with zksim (Pdeathsig).
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
 	fs := newFlags("jepsen", stderr)
 	name := fs.String("scenario", "kill-restart", "scenario name (see `zksim scenarios`)")
 	file := fs.String("scenario-file", "", "load the scenario from this JSON file instead")
