@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -533,8 +534,14 @@ func (h *Host) finish(st persisted) {
 func (h *Host) observe(rd *protocol.Ready) {
 	rec := h.cfg.Record
 	if rd.Role != nil {
-		if rec != nil && h.role.Role == protocol.RoleLeading && (rd.Role.Role != protocol.RoleLeading || rd.Role.Epoch != h.role.Epoch) {
-			rec.add(checker.NodeEvent{Kind: checker.NodeLeaderLost, Epoch: h.role.Epoch})
+		if h.role.Role == protocol.RoleLeading && (rd.Role.Role != protocol.RoleLeading || rd.Role.Epoch != h.role.Epoch) {
+			if rec != nil {
+				rec.add(checker.NodeEvent{Kind: checker.NodeLeaderLost, Epoch: h.role.Epoch})
+			}
+			// Learning its epoch (from 0) is the same leadership going on.
+			if rd.Role.Role != protocol.RoleLeading || h.role.Epoch != 0 {
+				h.closeQuorum(h.role.Epoch)
+			}
 		}
 		h.role = *rd.Role
 		h.env.Trace(fmt.Sprintf("role %s epoch=%d leader=%d %s", rd.Role.Role, rd.Role.Epoch, rd.Role.Leader, rd.Role.Reason))
@@ -676,6 +683,43 @@ func (h *Host) sendPeer(m protocol.PeerMessage) {
 	_ = h.env.Send(l.conn, msg)
 }
 
+// quorumClosed is the first byte of a host message that stands for the close of the
+// quorum connections of a leader's epoch (its other bytes). The simulated hosts carry
+// both of ZooKeeper's ports on one connection per pair, so a leader that stops leading
+// cannot close its learners' quorum sockets as ZooKeeper's Leader.shutdown does; it
+// sends this instead, after all it sent them before.
+const quorumClosed byte = 0xff
+
+// closeQuorum tells every member this server is connected to that its leadership of
+// epoch (0 while it was still establishing one) ended, so that its learners go back to
+// election at once rather than after syncLimit of silence.
+func (h *Host) closeQuorum(epoch int64) {
+	ids := make([]int64, 0, len(h.links))
+	for id := range h.links {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	msg := binary.BigEndian.AppendUint64([]byte{quorumClosed}, uint64(epoch))
+	for _, id := range ids {
+		l := h.links[id]
+		if !l.up {
+			l.queue = append(l.queue, msg)
+			continue
+		}
+		_ = h.env.Send(l.conn, msg)
+	}
+}
+
+// leaderClosedQuorum acts on a quorumClosed message from member from: a learner of
+// that leader's epoch sees its quorum connection break.
+func (h *Host) leaderClosedQuorum(from int64, msg []byte) {
+	if len(msg) != 9 || !h.learner() || h.role.Leader != from || h.role.Epoch != int64(binary.BigEndian.Uint64(msg[1:])) {
+		return
+	}
+	h.env.Trace(fmt.Sprintf("leader %d closed the quorum connection of epoch %d", from, h.role.Epoch))
+	h.peer.PeerDisconnected(from, protocol.ChannelQuorum)
+}
+
 // peerTimeout is how long a member may leave this server's messages unanswered before
 // the connection to it is presumed dead: syncLimit ticks, as a learner waits for its
 // leader. A connection cut silently (a partition that blackholed it) stays dead after
@@ -797,7 +841,11 @@ func (h *Host) OnMessage(c sim.ConnID, msg []byte) {
 		if l := h.links[from]; l != nil {
 			l.unanswered = 0
 		}
-		if len(msg) > 0 {
+		switch {
+		case len(msg) > 0 && msg[0] == quorumClosed:
+			h.leaderClosedQuorum(from, msg)
+			h.drive()
+		case len(msg) > 0:
 			h.peer.StepPeer(from, protocol.Channel(msg[0]), msg[1:])
 			h.drive()
 		}
