@@ -1,21 +1,33 @@
 package scenarios
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol/bugs"
 )
 
+// caughtBy names, per regression, checkers that must catch it. A write acknowledged
+// to a client and then lost must show up both in the nodes' logs (ZAB invariants) and
+// in what the clients saw (linearizability).
+var caughtBy = map[string][]checker.Property{
+	"leader-isolation--1--BROKEN-leader-commit-without-quorum": {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	"everything--50--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabLeaderHolds},
+}
+
 // TestShrunkBugSchedules replays every shrunk schedule in testdata/regressions
 // (written by `zksim shrink --bug NAME`, named SCENARIO--SEED--BUG.schedule): with the
-// bug switched on the run must still fail, and the correct protocol must pass it.
+// bug switched on the run must still fail, caught by the checkers caughtBy names, and
+// the correct protocol must pass it.
 func TestShrunkBugSchedules(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "regressions", "*.schedule"))
 	require.NoError(t, err)
@@ -23,22 +35,13 @@ func TestShrunkBugSchedules(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".schedule")
 		t.Run(name, func(t *testing.T) {
-			parts := strings.Split(name, "--")
-			require.Len(t, parts, 3, "file name is SCENARIO--SEED--BUG")
-			s, err := Lookup(parts[0])
-			require.NoError(t, err)
-			seed, err := strconv.ParseUint(parts[1], 10, 64)
-			require.NoError(t, err)
-			set, err := bugs.New(parts[2])
-			require.NoError(t, err)
-			text, err := os.ReadFile(file)
-			require.NoError(t, err)
-			sched, err := nemesis.ParseSchedule(string(text))
-			require.NoError(t, err)
-
+			s, seed, set, sched := loadRegression(t, name)
 			buggy, err := Run(s, seed, RunOptions{Schedule: sched, Bugs: set})
 			require.NoError(t, err)
-			require.False(t, buggy.Pass(), "%s no longer fails with the shrunk schedule", parts[2])
+			require.False(t, buggy.Pass(), "%s no longer fails with the shrunk schedule", name)
+			for _, p := range caughtBy[name] {
+				require.NotEmpty(t, failuresOf(buggy.Report, p), "%s did not catch it:\n%s", p, buggy.Explain())
+			}
 			clean, err := Run(s, seed, RunOptions{Schedule: sched})
 			require.NoError(t, err)
 			require.True(t, clean.Pass(), "the correct protocol fails the shrunk schedule:\n%s", clean.Explain())
@@ -46,45 +49,51 @@ func TestShrunkBugSchedules(t *testing.T) {
 	}
 }
 
-// TestBrokenProtocolIsCaught switches on a deliberately broken protocol option and
-// hunts seeds of its scenarios, as `zksim bugs` does, until a ZAB or linearizability
-// checker catches it on a seed the correct protocol passes. (BROKEN-ack-before-fsync
-// needs a crash in a narrow window; protocol's crash-point tests and zab's world catch
-// it, and `zksim bugs` hunts it with a larger budget.)
+// TestBrokenProtocolIsCaught: each deliberately broken protocol option (a follower
+// acknowledging before fsync, a leader committing without a quorum) has a shrunk
+// whole-cluster schedule that TestShrunkBugSchedules replays, with the checkers that
+// must catch it named in caughtBy.
 func TestBrokenProtocolIsCaught(t *testing.T) {
-	if testing.Short() {
-		t.Skip("full-length scenario runs")
-	}
-	const budget = 10
-	for _, name := range []string{"BROKEN-leader-commit-without-quorum"} {
-		t.Run(name, func(t *testing.T) {
-			bug, ok := bugs.Lookup(name)
-			require.True(t, ok)
-			set, err := bugs.New(name)
-			require.NoError(t, err)
-			for seed := uint64(1); seed <= budget; seed++ {
-				for _, scn := range bug.Scenarios {
-					s, err := Lookup(scn)
-					require.NoError(t, err)
-					res, err := Run(s, seed, RunOptions{Bugs: set})
-					require.NoError(t, err)
-					caught := false
-					for _, f := range res.Report.Failures() {
-						p := string(f.Property)
-						caught = caught || strings.HasPrefix(p, "zab-") || strings.HasPrefix(p, "linearizable")
-					}
-					if !caught {
-						continue
-					}
-					clean, err := Run(s, seed, RunOptions{})
-					require.NoError(t, err)
-					if clean.Pass() {
-						t.Logf("%s caught by %s seed %d", name, scn, seed)
-						return
-					}
-				}
+	for _, name := range []string{bugs.BrokenAckBeforeFsync, bugs.BrokenCommitWithoutQuorum} {
+		found := false
+		for _, file := range slices.Sorted(maps.Keys(caughtBy)) {
+			if !strings.HasSuffix(file, "--"+name) || len(caughtBy[file]) == 0 {
+				continue
 			}
-			t.Fatalf("%s not caught within %d seeds of %v", name, budget, bug.Scenarios)
-		})
+			_, err := os.Stat(filepath.Join("testdata", "regressions", file+".schedule"))
+			require.NoError(t, err)
+			found = true
+		}
+		require.True(t, found, "no regression schedule with named checkers for %s", name)
 	}
+}
+
+// failuresOf returns the report's failed results of property p.
+func failuresOf(rep checker.Report, p checker.Property) []checker.Result {
+	var out []checker.Result
+	for _, f := range rep.Failures() {
+		if f.Property == p {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// loadRegression reads testdata/regressions/NAME.schedule, NAME being
+// SCENARIO--SEED--BUG: the scenario, the seed, the bug switched on and the schedule.
+func loadRegression(t *testing.T, name string) (Scenario, uint64, bugs.Set, nemesis.Schedule) {
+	t.Helper()
+	parts := strings.Split(name, "--")
+	require.Len(t, parts, 3, "file name is SCENARIO--SEED--BUG")
+	s, err := Lookup(parts[0])
+	require.NoError(t, err)
+	seed, err := strconv.ParseUint(parts[1], 10, 64)
+	require.NoError(t, err)
+	set, err := bugs.New(parts[2])
+	require.NoError(t, err)
+	text, err := os.ReadFile(filepath.Join("testdata", "regressions", name+".schedule"))
+	require.NoError(t, err)
+	sched, err := nemesis.ParseSchedule(string(text))
+	require.NoError(t, err)
+	return s, seed, set, sched
 }
