@@ -8,6 +8,12 @@ import (
 
 const allDiskFaults = "disk-bit-flip=1,disk-failed-sync=1,disk-lost-fsync=1,disk-torn-tail=1"
 
+// syncPoints are the crash points a simulated host reaches while a learner syncs with
+// a new leader (DIFF, TRUNC or SNAP) or logs proposals: where the sync-ordering bugs
+// live.
+const syncPoints = "points=sync-writes-before-current-epoch+current-epoch-before-ack-newleader+trunc-before-fsync+" +
+	"snap-received-before-fsync+follower-append-before-fsync+follower-fsync-before-ack"
+
 // Default is the scenario `zksim run` uses with no flags: five voters and an observer,
 // ten clients running every workload, every fault kind, two simulated minutes of
 // faults and half a minute to recover.
@@ -63,6 +69,16 @@ func catalog() []Scenario {
 		with("sync-crash", "crashes while followers sync by DIFF, TRUNC or SNAP, with a small snapCount", func(s *Scenario) {
 			s.SnapCount = 50
 			s.Nemesis = "crash-point=2,crash=2,partition-isolate=1,gap=2s,for=1s..6s"
+		}),
+		with("sync-window", "a slow disk, leaders often deposed and crashes aimed at the sync steps, with a busy workload", func(s *Scenario) {
+			// A slow fsync widens the window between a message a server sends before its
+			// write is durable and the write itself, which a crash must hit; a busy
+			// workload gives every sync a backlog to ship.
+			s.Voters, s.Observers = 3, 1
+			s.SnapCount = 50
+			s.SyncLatency = Duration(40 * time.Millisecond)
+			s.Workload.Interval = Duration(150 * time.Millisecond)
+			s.Nemesis = "crash=4,partition-isolate=2,crash-point=2," + syncPoints + ",gap=1s,for=1s..12s,allow-quorum-loss"
 		}),
 		with("clock-chaos", "clock bumps, strobes, scrambles and drift", partitionsOnly("clock-bump=1,clock-strobe=1,clock-scramble=1,clock-drift=1")),
 		with("pauses", "SIGSTOP-like pauses of servers, the leader included", func(s *Scenario) {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/sim"
 	"github.com/zksim/zksim/sim/cluster"
 )
@@ -45,6 +46,10 @@ func TestCatalogIsValid(t *testing.T) {
 		"kill-restart", "rolling-restart", "crash-points", "sync-crash", "clock-chaos", "pauses", "flaky-links",
 		"disk-faults", "observers", "session-expiry", "big-ensemble", "everything"} {
 		require.True(t, seen[name], "missing scenario %s", name)
+	}
+	// Bugs name the scenarios `zksim bugs` hunts them in.
+	for _, name := range bugs.Scenarios {
+		require.True(t, seen[name], "protocol/bugs names scenario %s, which the catalog lacks", name)
 	}
 	_, err := Lookup("no-such")
 	require.ErrorIs(t, err, ErrScenario)

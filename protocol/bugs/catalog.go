@@ -82,7 +82,8 @@ func Lookup(name string) (Bug, bool) {
 // Scenarios are the zksim scenario names a Bug may list.
 var Scenarios = []string{"default", "leader-isolation", "random-halves", "majorities-ring", "bridge", "one-way",
 	"minority-third", "kill-restart", "rolling-restart", "crash-points", "sync-crash", "clock-chaos", "pauses",
-	"flaky-links", "disk-faults", "observers", "session-expiry", "big-ensemble", "everything", "standalone", "rollover"}
+	"flaky-links", "disk-faults", "observers", "session-expiry", "big-ensemble", "everything", "standalone", "rollover",
+	"sync-window"}
 
 // Detector names (checker properties).
 const (
@@ -102,7 +103,7 @@ var catalog = []Bug{
 		Summary: "a follower acknowledges a proposal before the proposal is durable",
 		Kind:    KindConfigurable, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetAckedDurable, DetLinearizable},
-		Scenarios: []string{"crash-points", "kill-restart", "everything"},
+		Scenarios: []string{"sync-window", "crash-points", "kill-restart", "everything"},
 		Notes:     "zab world: commits that only memory held are lost by a crash before the fsync",
 	},
 	{
@@ -142,7 +143,7 @@ var catalog = []Bug{
 		Summary: "a learner updates currentEpoch at UPTODATE instead of before acknowledging NEWLEADER",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetLeaderHolds, DetPrefix, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "crash-points", "kill-restart", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "kill-restart", "everything"},
 		Notes:     "zab world; needs a crash that drops the connection with it",
 	},
 	{
@@ -194,7 +195,7 @@ var catalog = []Bug{
 		Summary: "in-memory log of an unfinished sync is kept across the next election",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetPrefix, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "flaky-links", "leader-isolation", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "flaky-links", "leader-isolation", "everything"},
 		Notes:     "the original kept the data tree after a TRUNC; here the learner keeps the truncated or extended in-memory log when the sync is abandoned",
 	},
 	{
@@ -202,7 +203,7 @@ var catalog = []Bug{
 		Summary: "NEWLEADER is acknowledged before the SNAP sync's snapshot is durable",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetLeaderHolds, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "crash-points", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "everything"},
 		Notes:     "needs SNAP syncs: a short committed log (zab Config.CommitLogCount)",
 	},
 	{
@@ -210,7 +211,7 @@ var catalog = []Bug{
 		Summary: "a learner keeps a cut-off SNAP sync in memory and is then DIFFed from the snapshot's zxid",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetPrefix, DetLeaderHolds, DetLinearizable},
-		Scenarios: []string{"sync-crash", "leader-isolation", "kill-restart", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "leader-isolation", "kill-restart", "everything"},
 		Notes:     "zab world; needs SNAP syncs (short committed log) and a leader lost mid-sync",
 	},
 	{
@@ -226,28 +227,28 @@ var catalog = []Bug{
 		Summary: "NEWLEADER is acknowledged before the DIFF's uncommitted proposals are logged",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetLeaderHolds, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "crash-points", "kill-restart", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "kill-restart", "everything"},
 	},
 	{
 		Name:    ZK4643,
 		Summary: "currentEpoch becomes durable before the synced proposals",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetLeaderHolds, DetPrefix, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "crash-points", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "everything"},
 	},
 	{
 		Name:    ZK4646,
 		Summary: "NEWLEADER is acknowledged before the synced proposals are fsynced",
 		Kind:    KindDataLoss, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetLeaderHolds, DetAckedDurable},
-		Scenarios: []string{"sync-crash", "crash-points", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "everything"},
 	},
 	{
 		Name:    ZK4685,
 		Summary: "a learner acknowledges proposals received during sync before it acknowledges NEWLEADER",
 		Kind:    KindDurability, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetAckedDurable, DetLiveness},
-		Scenarios: []string{"sync-crash", "crash-points", "everything"},
+		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "everything"},
 		Notes:     "the original made the leader drop the learner; here the early ACKs are counted, so they vouch for proposals held only in memory",
 	},
 	{
