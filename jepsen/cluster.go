@@ -20,6 +20,7 @@ import (
 
 	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol/bugs"
+	"github.com/zksim/zksim/server"
 )
 
 // Errors of the real-cluster target.
@@ -65,8 +66,12 @@ type node struct {
 	cmd                       *exec.Cmd
 	exited                    chan struct{}
 	state                     nemesis.Status
-	pendingDisk               []nemesis.Kind // applied at the next restart
+	pendingDisk               []nemesis.Kind    // applied at the next restart
+	clock                     server.ClockState // what the clock file says; kept across restarts
 }
+
+// clockFile is where the server reads its test-only skewed clock.
+func (n *node) clockFile() string { return filepath.Join(n.dir, "clock") }
 
 // Cluster is a real ensemble of zkserver processes behind relays; it implements
 // nemesis.Target.
@@ -210,7 +215,7 @@ func (c *Cluster) startLocked(n *node) error {
 		return err
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
-	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "start-foreground", n.cfg)...)
+	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "--test-only-clock-file", n.clockFile(), "start-foreground", n.cfg)...)
 	cmd.Dir = n.dir
 	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -605,16 +610,48 @@ func (c *Cluster) note(s string) {
 	c.mu.Unlock()
 }
 
-const noClock = "clock faults skipped: zkserver has no test-only clock offset"
+// ClockJump moves node id's wall clock by d through its test-only clock file
+// (zkserver --test-only-clock-file), which the server re-reads at every tick.
+func (c *Cluster) ClockJump(id int, d time.Duration) error {
+	return c.setClock(id, func(s *server.ClockState) { s.Wall0 += d.Milliseconds() })
+}
 
-// ClockJump is skipped: the server reads the host's clock and has no test-only offset.
-func (c *Cluster) ClockJump(int, time.Duration) error { c.note(noClock); return nil }
+// ClockDrift sets node id's clock rate from now on, as ClockJump.
+func (c *Cluster) ClockDrift(id int, ppm int64) error {
+	return c.setClock(id, func(s *server.ClockState) { s.PPM = ppm })
+}
 
-// ClockDrift is skipped, as ClockJump.
-func (c *Cluster) ClockDrift(int, int64) error { c.note(noClock); return nil }
+// ClearClocks sets every server's wall clock back to the host's and its drift to
+// zero; the elapsed clock keeps its reading, as in the simulation.
+func (c *Cluster) ClearClocks() error {
+	var errs []error
+	for _, id := range c.Nodes() {
+		errs = append(errs, c.setClock(id, func(s *server.ClockState) { s.Wall0, s.PPM = s.T0, 0 }))
+	}
+	return errors.Join(errs...)
+}
 
-// ClearClocks has nothing to clear.
-func (c *Cluster) ClearClocks() error { return nil }
+// setClock rebases node id's clock at the host's now, changes it and writes it where
+// the server reads it. Clients have no clock of their own here.
+func (c *Cluster) setClock(id int, change func(*server.ClockState)) error {
+	if _, ok := c.links[id]; ok {
+		c.note("clock faults on clients skipped: go-zk clients use the host's clock")
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.node(id)
+	if err != nil {
+		return err
+	}
+	s := n.clock.Rebased(time.Now())
+	change(&s)
+	if err := server.WriteClockFile(n.clockFile(), s); err != nil {
+		return err
+	}
+	n.clock = s
+	return nil
+}
 
 // linksOf lists every relay that carries node id's traffic: its client relay and the
 // peer relays to and from it.

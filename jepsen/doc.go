@@ -15,9 +15,11 @@
 // Crashes are kill -9 of the server's process group and restarts are start-foreground
 // on the same dataDir; pauses are SIGSTOP/SIGCONT. Disk faults (a flipped bit, a torn
 // tail) are applied to the files of a crashed server before it restarts; a fault asked
-// for while the server runs waits for its next crash. The server has no test-only
-// clock offset, fsync-lying or crash-point hooks, so clock faults, disk-lost-fsync,
-// disk-failed-sync and crash points are skipped and reported as skipped.
+// for while the server runs waits for its next crash. Clock bumps and drift rewrite
+// the server's test-only clock file (zkserver --test-only-clock-file), which it
+// re-reads at every tick; clock faults aimed at clients are skipped. The server has
+// no fsync-lying or crash-point hooks, so disk-lost-fsync, disk-failed-sync and crash
+// points are skipped and reported as skipped.
 //
 // Faults aimed at a client id act on the client's own side of its connection: a
 // paused or crashed client issues nothing and its bytes are held (so its session may

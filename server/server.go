@@ -55,6 +55,9 @@ type Options struct {
 	// zkserver sets it from --test-only-bugs, never from zoo.cfg; the zero Set is the
 	// correct server.
 	Bugs bugs.Set
+	// Clock, if set, is the protocol core's clock instead of the host's. Test only:
+	// zkserver sets it from --test-only-clock-file, never from zoo.cfg.
+	Clock Clock
 
 	newCore   func(protocol.Config, storage.RecoveredState, int64) (core, error)
 	openFiles func(*Files)
@@ -197,10 +200,19 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 			return protocol.NewStandalone(c, r, now)
 		}
 	}
-	c, err := newCore(pcfg, rec, time.Now().UnixMilli())
+	host := time.Now()
+	startWall, startMono := host.UnixMilli(), host.UnixMilli()
+	if opts.Clock != nil {
+		startWall, startMono = opts.Clock.Read(host)
+		log.Warn("TEST ONLY: the protocol core runs on a skewed clock", "offset", time.Duration(startWall-host.UnixMilli())*time.Millisecond)
+	}
+	c, err := newCore(pcfg, rec, startWall)
 	if err != nil {
 		files.Close()
 		return nil, fmt.Errorf("server: start protocol core: %w", err)
+	}
+	if opts.Clock != nil {
+		c = newClockedCore(c, opts.Clock, startWall, startMono)
 	}
 	ln := opts.Listener
 	if ln == nil {

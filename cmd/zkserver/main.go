@@ -12,6 +12,8 @@
 // on (package protocol/bugs) so a test harness such as zksim jepsen can show it finds
 // them. It is for tests only: the server then loses or diverges data on purpose, says
 // so in its log, and zoo.cfg cannot set it. A bad name exits 2.
+// --test-only-clock-file PATH, also for tests only, runs the protocol on a clock skewed
+// by the file (server.FileClock), which a harness rewrites to bump or drift it.
 //
 // The configuration is found as zkServer.sh finds it: a path given on the command
 // line is used as is, a bare file name is looked up in the configuration directory;

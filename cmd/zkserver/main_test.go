@@ -467,14 +467,15 @@ func TestConfigPath(t *testing.T) {
 
 func TestParseOptions(t *testing.T) {
 	t.Setenv("ZOOCFGDIR", "/env/conf")
-	o, rest, err := parseOptions([]string{"--test-only-bugs", "ZOOKEEPER-3911, ZOOKEEPER-1154", "--config=/etc/zk", "start", "z.cfg"})
+	o, rest, err := parseOptions([]string{"--test-only-bugs", "ZOOKEEPER-3911, ZOOKEEPER-1154", "--config=/etc/zk",
+		"--test-only-clock-file", "/tmp/c", "start", "z.cfg"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.cfgDir != "/etc/zk" || o.bugs.String() != "ZOOKEEPER-1154,ZOOKEEPER-3911" || !slices.Equal(rest, []string{"start", "z.cfg"}) {
+	if o.cfgDir != "/etc/zk" || o.bugs.String() != "ZOOKEEPER-1154,ZOOKEEPER-3911" || o.clockFile != "/tmp/c" || !slices.Equal(rest, []string{"start", "z.cfg"}) {
 		t.Errorf("got %+v %v", o, rest)
 	}
-	if !slices.Equal(o.args(), []string{"--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-3911"}) {
+	if !slices.Equal(o.args(), []string{"--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-3911", "--test-only-clock-file", "/tmp/c"}) {
 		t.Errorf("child args %v", o.args())
 	}
 	o, rest, err = parseOptions([]string{"status"})
@@ -485,6 +486,7 @@ func TestParseOptions(t *testing.T) {
 		{"--test-only-bugs", "ZOOKEEPER-9999", "start"},
 		{"--test-only-bugs=ZOOKEEPER-1154,nonsense", "start"},
 		{"--test-only-bugs"},
+		{"--test-only-clock-file=", "start"},
 		{"--no-such-option", "x", "start"},
 	} {
 		if _, _, err := parseOptions(args); err == nil {

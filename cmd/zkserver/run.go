@@ -27,9 +27,12 @@ type exitError struct{ msg string }
 
 func (e *exitError) Error() string { return e.msg }
 
-const usage = "Usage: zkserver [--config <conf-dir>] [--test-only-bugs NAME[,NAME..]] {start|start-foreground|stop|restart|status|version} [zoo.cfg]\n" +
-	"  --test-only-bugs  TEST ONLY: switch on catalogued protocol bugs (zksim bugs lists them) so a\n" +
-	"                    test harness can prove it finds them; the server then loses data on purpose"
+const usage = "Usage: zkserver [--config <conf-dir>] [--test-only-bugs NAME[,NAME..]] [--test-only-clock-file PATH]\n" +
+	"                {start|start-foreground|stop|restart|status|version} [zoo.cfg]\n" +
+	"  --test-only-bugs        TEST ONLY: switch on catalogued protocol bugs (zksim bugs lists them) so\n" +
+	"                          a test harness can prove it finds them; the server then loses data on purpose\n" +
+	"  --test-only-clock-file  TEST ONLY: run the protocol on a clock skewed by this file (\"T0 WALL0 MONO0 PPM\",\n" +
+	"                          re-read at every tick; no file is the host's clock) so a harness can bump it"
 
 // flagError is a malformed option; main exits 2 for it.
 type flagError struct{ msg string }
@@ -49,6 +52,8 @@ type options struct {
 	// bugs is the test-only set of catalogued protocol bugs; it can come only from the
 	// command line, never from zoo.cfg.
 	bugs bugs.Set
+	// clockFile is the test-only skewed clock's file (server.FileClock).
+	clockFile string
 }
 
 // parseOptions reads the flags that come before the command ("--name value" or
@@ -73,6 +78,11 @@ func parseOptions(args []string) (options, []string, error) {
 				return o, nil, &flagError{"--test-only-bugs: " + err.Error()}
 			}
 			o.bugs = set
+		case "--test-only-clock-file":
+			if value == "" {
+				return o, nil, &flagError{"--test-only-clock-file needs a path"}
+			}
+			o.clockFile = value
 		default:
 			return o, nil, &flagError{"unknown option " + name}
 		}
@@ -82,10 +92,14 @@ func parseOptions(args []string) (options, []string, error) {
 
 // args is the command line that gives a child the same options.
 func (o options) args() []string {
-	if o.bugs.Empty() {
-		return nil
+	var args []string
+	if !o.bugs.Empty() {
+		args = append(args, "--test-only-bugs", o.bugs.String())
 	}
-	return []string{"--test-only-bugs", o.bugs.String()}
+	if o.clockFile != "" {
+		args = append(args, "--test-only-clock-file", o.clockFile)
+	}
+	return args
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -268,7 +282,12 @@ func startForeground(ctx context.Context, cfgPath string, o options, stderr io.W
 	if !o.bugs.Empty() {
 		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-bugs %s makes this server break ZooKeeper's guarantees on purpose\n", o.bugs)
 	}
-	srv, err := server.New(cfg, server.Options{Logger: log, Bugs: o.bugs})
+	opts := server.Options{Logger: log, Bugs: o.bugs}
+	if o.clockFile != "" {
+		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-clock-file %s lets a test skew this server's clock\n", o.clockFile)
+		opts.Clock = server.FileClock(o.clockFile)
+	}
+	srv, err := server.New(cfg, opts)
 	if err != nil {
 		return err
 	}
