@@ -14,10 +14,7 @@ import (
 // kazooDivergences lists the kazoo checks that fail against zkserver although they
 // pass against Apache ZooKeeper 3.8, each with why. They are reported, not failed;
 // one that starts passing fails the test so the entry gets removed.
-var kazooDivergences = map[string]string{
-	"exists_needs_no_read_permission": "zkserver answers exists on a node whose ACL withholds READ with NOAUTH (-102); " +
-		"Apache ZooKeeper 3.8.0 answers it with the Stat (FinalRequestProcessor checks no ACL for exists)",
-}
+var kazooDivergences = map[string]string{}
 
 // kazooResults runs scripts/kazoo_smoke.py against addr and returns each check's
 // outcome: "" for ok, else the failure.
