@@ -110,7 +110,7 @@ func RenderBugsHTML(w io.Writer, h BugHunt) error {
 	missed := len(h.Hunts) - h.found()
 	b.WriteString("<!DOCTYPE html>\n")
 	fmt.Fprintf(&b, `<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/><title>zksim bugs: %d of %d found</title>`+"\n", h.found(), len(h.Hunts))
-	b.WriteString("<style>\n" + pageCSS + "tr.missed { background: #fde8e8; }\n</style>\n</head>\n")
+	b.WriteString("<style>\n" + pageCSS + "tr.missed { background: #fde8e8; } .bugs td:nth-child(1), .bugs td:nth-child(3), .bugs code { white-space: nowrap; }\n</style>\n</head>\n")
 	fmt.Fprintf(&b, `<body class="%s"><h1><span class="verdict">%s</span></h1>`+"\n", map[bool]string{true: "fail", false: "pass"}[missed > 0], esc(h.heading()))
 	b.WriteString(`<table class="bugs"><thead><tr><th>bug</th><th>what it does</th><th>scenario</th><th>seeds until found</th><th>caught by</th><th>reproduce</th><th>report</th></tr></thead><tbody>` + "\n")
 	for _, x := range h.Hunts {
