@@ -3,12 +3,14 @@ package sim
 import (
 	"testing"
 	"time"
+
+	"github.com/zksim/zksim/sim/cputime"
 )
 
 // rate reports n things per wall second and, where the platform says, per CPU second.
 func rate(b *testing.B, cpu0 time.Duration, n float64, unit string) {
 	b.ReportMetric(n/b.Elapsed().Seconds(), unit+"/s")
-	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
+	if cpu := cputime.Now() - cpu0; cpu0 > 0 && cpu > 0 {
 		b.ReportMetric(n/cpu.Seconds(), unit+"/cpu-s")
 	}
 }
@@ -24,7 +26,7 @@ func BenchmarkEventQueue(b *testing.B) {
 		q.push(event{at: Time(i), seq: seq, kind: evCall})
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for b.Loop() {
 		e := q.pop()
 		x ^= x << 13
@@ -52,7 +54,7 @@ func BenchmarkWorldStep(b *testing.B) {
 		w.After(time.Duration(r.IntN(1_000_000)), tick)
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for b.Loop() {
 		w.Step()
 	}
@@ -90,7 +92,7 @@ func benchNet(b *testing.B, keep bool, size int) {
 		}
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for b.Loop() {
 		w.Step()
 	}
@@ -116,7 +118,7 @@ func BenchmarkNetwork1K(b *testing.B) { benchNet(b, false, 1024) }
 func BenchmarkChaos(b *testing.B) {
 	var events uint64
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for b.Loop() {
 		w, _ := chaosWorld(b, 1, false)
 		events += w.Events()
