@@ -38,10 +38,10 @@
 //   - Integer arithmetic only for times, latencies and clock drift, so no
 //     floating-point rounding differs between architectures; the only floats are
 //     probability comparisons of exactly generated values.
-//   - The trace records, in a canonical text form, every delivered message (with a
-//     hash of its bytes), timer, sync completion, connection event, fault and
-//     lifecycle change; TraceHash is its SHA-256. Equal seeds give equal hashes,
-//     whatever GOMAXPROCS.
+//   - The trace records every delivered message (with a hash of its bytes), timer,
+//     sync completion, connection event, fault and lifecycle change; TraceHash is the
+//     SHA-256 of the records in a compact binary form, and Options.KeepTrace keeps
+//     them as canonical text too. Equal seeds give equal hashes, whatever GOMAXPROCS.
 //
 // World.NewLogger gives a log/slog logger whose records carry the virtual time (vt=)
 // instead of wall time, so logs, like traces, are the same for the same seed.
