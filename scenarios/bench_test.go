@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/sim/cputime"
 )
 
@@ -32,6 +33,30 @@ func BenchmarkDefaultScenario(b *testing.B) {
 	b.ReportMetric(float64(ops)/wall.Seconds(), "ops/s")
 	if cputime.Supported && cpu > 0 {
 		b.ReportMetric(simulated.Seconds()/cpu.Seconds(), "speedup/cpu")
+		b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// BenchmarkDefaultChecks runs only the checkers, over what seed 1 of the default
+// scenario recorded.
+func BenchmarkDefaultChecks(b *testing.B) {
+	res, err := Run(Default(), 1, RunOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu0 := cputime.Now()
+	for b.Loop() {
+		hist := res.History
+		rep, err := checker.Check(&hist, res.NodeLogs, res.checks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !rep.OK() {
+			b.Fatalf("seed 1 of the default scenario fails its checks:\n%s", res.Explain())
+		}
+	}
+	if cpu := cputime.Now() - cpu0; cputime.Supported && cpu > 0 {
 		b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
 	}
 }

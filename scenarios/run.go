@@ -56,6 +56,8 @@ type Result struct {
 	// NodeLogs are the servers' own logs the ZAB checks read; reports place the
 	// evidence of a violation (checker.NodeEventRef) by them.
 	NodeLogs []checker.NodeLog
+	// checks are the settings the checkers ran with (for the benchmark of the checks).
+	checks checker.Options
 }
 
 // Pass reports whether every property held and the schedule ran as written.
@@ -181,20 +183,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	w.RunFor(time.Duration(s.SyncLimit) * tick * 2)
 
 	hist := c.History()
-	checkOpts := checker.Options{
-		SkipLinearizability:    !s.Linearizability,
-		VisualizationPath:      opts.VisualizationPath,
-		LinearizabilityTimeout: 30 * time.Second,
-		Liveness: &checker.LivenessConfig{
-			HealTime: healTime, End: end,
-			TickTime:        int64(tick),
-			InitLimit:       int64(s.InitLimit),
-			SyncLimit:       int64(s.SyncLimit),
-			SessionTimeout:  int64(s.SessionTimeout),
-			ElectionTimeout: int64(electionMaxInterval),
-			FinalizeWait:    int64(200 * time.Millisecond),
-		},
-	}
+	checkOpts := s.checkOptions(opts, healTime, end)
 	logs := c.NodeLogs()
 	report, err := checker.Check(&hist, logs, checkOpts)
 	if err != nil {
@@ -213,12 +202,33 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 		Problems:  problems,
 		History:   hist,
 		NodeLogs:  logs,
+		checks:    checkOpts,
 		Wall:      wall().Sub(start),
 	}
 	if opts.KeepTrace {
 		res.Trace = w.TraceText()
 	}
 	return res, nil
+}
+
+// checkOptions are the checker settings of a run whose final heal came at healTime
+// and whose liveness window ended at end (true nanoseconds).
+func (s Scenario) checkOptions(opts RunOptions, healTime, end int64) checker.Options {
+	tick := time.Duration(s.TickTime)
+	return checker.Options{
+		SkipLinearizability:    !s.Linearizability,
+		VisualizationPath:      opts.VisualizationPath,
+		LinearizabilityTimeout: 30 * time.Second,
+		Liveness: &checker.LivenessConfig{
+			HealTime: healTime, End: end,
+			TickTime:        int64(tick),
+			InitLimit:       int64(s.InitLimit),
+			SyncLimit:       int64(s.SyncLimit),
+			SessionTimeout:  int64(s.SessionTimeout),
+			ElectionTimeout: int64(electionMaxInterval),
+			FinalizeWait:    int64(200 * time.Millisecond),
+		},
+	}
 }
 
 // Faults counts the faults the run applied (the final heal and the liveness marker
