@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 )
 
@@ -65,8 +66,7 @@ var zabProperties = []Property{PropZabOneLeader, PropZabCommitted, PropZabDurabl
 // zabNode is the replayed state of one node.
 type zabNode struct {
 	log           map[int64]uint64 // zxid -> digest of transactions currently in the log
-	logEvent      map[int64]int
-	base          int64 // snapshot zxid: everything at or below counts as held
+	base          int64            // snapshot zxid: everything at or below counts as held
 	lastLogged    int64
 	lastCommitted int64
 	hasCommitted  bool
@@ -91,20 +91,9 @@ type globalCommit struct {
 // checkZab verifies ZAB's invariants from the nodes' own logs, replayed in true time
 // order, and that every zxid acknowledged to a client survives.
 func checkZab(logs []NodeLog, ix *index) []Result {
-	type ref struct {
-		node, log, idx int
-		ev             NodeEvent
-	}
-	var all []ref
-	for li := range logs {
-		for ei, ev := range logs[li].Events {
-			all = append(all, ref{logs[li].Node, li, ei, ev})
-		}
-	}
-	sort.SliceStable(all, func(a, b int) bool { return all[a].ev.Time < all[b].ev.Time })
 	nodes := make([]*zabNode, len(logs))
 	for li := range logs {
-		nodes[li] = &zabNode{log: make(map[int64]uint64), logEvent: make(map[int64]int)}
+		nodes[li] = &zabNode{log: make(map[int64]uint64)}
 	}
 	var out []Result
 	fail := func(p Property, refs []NodeEventRef, format string, args ...any) {
@@ -113,7 +102,7 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 	leaders := make(map[int64]NodeEventRef)
 	committed := make(map[int64]globalCommit)
 	var committedSorted []int64 // kept sorted as commits arrive
-	for _, r := range all {
+	for r := range inTimeOrder(logs) {
 		n := nodes[r.log]
 		here := NodeEventRef{r.node, r.idx}
 		ev := r.ev
@@ -153,7 +142,6 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 				fail(PropZabMonotonic, []NodeEventRef{here}, "node %d logged %s after %s without a declared truncation", r.node, zx(ev.Zxid), zx(n.lastLogged))
 			}
 			n.log[ev.Zxid] = ev.Digest
-			n.logEvent[ev.Zxid] = r.idx
 			n.lastLogged = ev.Zxid
 		case NodeCommitted:
 			if n.hasCommitted && ev.Zxid <= n.lastCommitted {
@@ -191,7 +179,6 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 						"node %d truncated its log to %s, discarding %s which node %d had committed", r.node, zx(ev.Zxid), zx(z), g.ref.Node)
 				}
 				delete(n.log, z)
-				delete(n.logEvent, z)
 			}
 			n.lastLogged = ev.Zxid
 			n.holeFrom = min(n.holeFrom, ev.Zxid)
@@ -207,7 +194,6 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 					}
 				}
 				delete(n.log, z)
-				delete(n.logEvent, z)
 			}
 			n.base = ev.Zxid
 			n.holeFrom = ev.Zxid
@@ -234,6 +220,37 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 	out = append(out, checkConvergence(logs)...)
 	out = append(out, checkDurable(logs, nodes, committed, ix)...)
 	return out
+}
+
+// eventRef is one node event and where it sits: the log's node and position.
+type eventRef struct {
+	node, log, idx int
+	ev             NodeEvent
+}
+
+// inTimeOrder yields every event of every log by time; events of equal time come in
+// log order, then in their order within the log: a stable sort by time. Each log is
+// in time order (validateLogs), so merging the logs suffices.
+func inTimeOrder(logs []NodeLog) iter.Seq[eventRef] {
+	return func(yield func(eventRef) bool) {
+		next := make([]int, len(logs))
+		for {
+			best := -1
+			for li := range logs {
+				if next[li] < len(logs[li].Events) && (best < 0 || logs[li].Events[next[li]].Time < logs[best].Events[next[best]].Time) {
+					best = li
+				}
+			}
+			if best < 0 {
+				return
+			}
+			i := next[best]
+			next[best]++
+			if !yield(eventRef{logs[best].Node, best, i, logs[best].Events[i]}) {
+				return
+			}
+		}
+	}
 }
 
 func sortedKeys(m map[int64]uint64) []int64 {

@@ -1,6 +1,11 @@
 package checker
 
-import "testing"
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+)
 
 func ev(kind NodeEventKind, t int64, epoch, zxid int64, digest uint64) NodeEvent {
 	return NodeEvent{Kind: kind, Time: t, Epoch: epoch, Zxid: zxid, Digest: digest}
@@ -158,5 +163,32 @@ func TestLiveness(t *testing.T) {
 				t.Fatalf("want %v for %s:\n%s", tc.want, tc.prop, rep)
 			}
 		})
+	}
+}
+
+// The merge of time-ordered logs yields what a stable sort of all events by time does.
+func TestInTimeOrderIsAStableSortByTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 100 {
+		logs := make([]NodeLog, 1+rng.IntN(5))
+		for li := range logs {
+			logs[li].Node = li + 1
+			tm := int64(0)
+			for range rng.IntN(20) {
+				tm += int64(rng.IntN(3)) // repeated times test the tie order
+				logs[li].Events = append(logs[li].Events, ev(NodeLogged, tm, 0, int64(rng.IntN(100)), 0))
+			}
+		}
+		got := slices.Collect(inTimeOrder(logs))
+		var want []eventRef
+		for li := range logs {
+			for ei, e := range logs[li].Events {
+				want = append(want, eventRef{logs[li].Node, li, ei, e})
+			}
+		}
+		sort.SliceStable(want, func(a, b int) bool { return want[a].ev.Time < want[b].ev.Time })
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: got %v, want %v", round, got, want)
+		}
 	}
 }
