@@ -3,9 +3,11 @@ package checker
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // orderProperties are the properties checkOrder decides.
@@ -94,7 +96,7 @@ func checkMonotonic(ix *index) []Result {
 func checkReads(ix *index) []Result {
 	ops := ix.h.Ops
 	var out []Result
-	var children map[string][]string
+	var children map[string][]knownChild
 	for i := range ops {
 		op := &ops[i]
 		if op.Outcome == OutcomeOK && op.Req.Kind == OpGetChildren && op.Resp.Err == ErrOK {
@@ -270,11 +272,15 @@ const (
 // presence judges path over the zxid window [lower, upper] of a read that returned at
 // time before, returning the live change and, for an ephemeral, its owner session.
 func (ix *index) presence(path string, lower, upper, before int64) (presence, change, *sessionInfo) {
-	pl := ix.paths[path]
+	return ix.presenceOf(ix.paths[path], path, lower, upper, before)
+}
+
+// presenceOf is presence for the path's known log pl (nil if none).
+func (ix *index) presenceOf(pl *pathLog, path string, lower, upper, before int64) (presence, change, *sessionInfo) {
 	if pl == nil {
 		return mayBeAbsent, change{}, nil
 	}
-	at := sort.Search(len(pl.changes), func(k int) bool { return pl.changes[k].zxid > lower })
+	at, _ := slices.BinarySearchFunc(pl.changes, lower+1, func(c change, z int64) int { return cmp.Compare(c.zxid, z) })
 	if at == 0 || pl.changes[at-1].kind == changeDelete {
 		return mayBeAbsent, change{}, nil // absent at the lower bound
 	}
@@ -321,7 +327,7 @@ func (ix *index) presence(path string, lower, upper, before int64) (presence, ch
 
 // checkChildrenRead judges a getChildren: every child listed was created by some write,
 // and every child known present over the whole window is listed.
-func (ix *index) checkChildrenRead(i int, op *Operation, children map[string][]string) []Result {
+func (ix *index) checkChildrenRead(i int, op *Operation, children map[string][]knownChild) []Result {
 	var out []Result
 	parent := op.Req.Path
 	prefix := parent + "/"
@@ -344,11 +350,13 @@ func (ix *index) checkChildrenRead(i int, op *Operation, children map[string][]s
 				Summary: fmt.Sprintf("%s listed child %q, which no write in the history created by zxid %s", describeOp(i, op), name, zx(op.Zxid))})
 		}
 	}
-	for _, p := range children[parent] {
-		if listed[p] {
-			continue
+	lower := ix.lower[i]
+	for _, c := range children[parent] {
+		if c.first > lower || c.gone <= lower || listed[c.path] {
+			continue // absent at the lower bound (presence would say so), or listed
 		}
-		if pr, live, _ := ix.presence(p, ix.lower[i], op.Zxid, op.Return); pr != mayBeAbsent {
+		p := c.path
+		if pr, live, _ := ix.presenceOf(c.pl, p, lower, op.Zxid, op.Return); pr != mayBeAbsent {
 			out = append(out, Result{Property: PropReadState, Verdict: Fail, Ops: append([]int{i}, evidenceOf(live)...),
 				Summary: fmt.Sprintf("%s did not list %s, which existed at every zxid from the client's last seen %s to the reply's %s",
 					describeOp(i, op), p, zx(ix.lower[i]), zx(op.Zxid))})
@@ -432,16 +440,34 @@ func checkSequential(ix *index) []Result {
 	return out
 }
 
-// childPaths maps each parent to the sorted paths of its known children.
-func (ix *index) childPaths() map[string][]string {
-	out := make(map[string][]string)
-	for p := range ix.paths {
-		if p != "/" {
-			out[parentOf(p)] = append(out[parentOf(p)], p)
+// knownChild is a path of the history under its parent, with the zxids that bound
+// when it can have existed: a getChildren judges thousands of churned children, and
+// most were absent throughout its window.
+type knownChild struct {
+	path  string
+	pl    *pathLog
+	first int64 // zxid of its first known change: absent before (MaxInt64 if none)
+	gone  int64 // zxid of its last change if a delete: absent from then on (else MaxInt64)
+}
+
+// childPaths maps each parent to its known children, sorted by path.
+func (ix *index) childPaths() map[string][]knownChild {
+	out := make(map[string][]knownChild)
+	for p, pl := range ix.paths {
+		if p == "/" {
+			continue
 		}
+		c := knownChild{path: p, pl: pl, first: math.MaxInt64, gone: math.MaxInt64}
+		if n := len(pl.changes); n > 0 {
+			c.first = pl.changes[0].zxid
+			if last := pl.changes[n-1]; last.kind == changeDelete {
+				c.gone = last.zxid
+			}
+		}
+		out[parentOf(p)] = append(out[parentOf(p)], c)
 	}
 	for _, list := range out {
-		slices.Sort(list)
+		slices.SortFunc(list, func(a, b knownChild) int { return strings.Compare(a.path, b.path) })
 	}
 	return out
 }
