@@ -117,15 +117,20 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  %s\n", a.String())
 		}
 	}
+	again := reproduce(s.Name, *seed, *scheduleFile, *bug)
+	if *file != "" {
+		// The scenario came from a file: only the file brings it back.
+		again = strings.Replace(again, "--scenario "+s.Name, "--scenario-file "+*file, 1)
+	}
 	if *reportDir != "" {
-		if err := writeRunFiles(*reportDir, s, res, reproduce(s.Name, *seed, *scheduleFile, *bug)); err != nil {
+		if err := writeRunFiles(*reportDir, s, res, again); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "report: %s\n", *reportDir)
 	}
 	if !res.Pass() {
 		fmt.Fprint(stdout, res.Explain())
-		fmt.Fprintf(stdout, "reproduce: %s\n", reproduce(s.Name, *seed, *scheduleFile, *bug))
+		fmt.Fprintf(stdout, "reproduce: %s\n", again)
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	if !res.Pass() {

@@ -36,6 +36,17 @@ func TestRunReportWritesThePages(t *testing.T) {
 	require.Equal(t, string(page), string(page2))
 }
 
+func TestRunFromAFileReproducesFromTheFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mine.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"name":"mine","voters":1,"clients":1,"duration":"2s","quiesce":"5s","nemesis":""}`), 0o644))
+	code, out, _ := runCLI(t, "run", "--scenario-file", file, "--seed", "3", "--report", dir)
+	require.Contains(t, []int{exitPass, exitViolation}, code, out)
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "Reproduce: `zksim run --scenario-file "+file+" --seed 3`")
+}
+
 func TestSweepReportTalliesTheSeeds(t *testing.T) {
 	dir := t.TempDir()
 	code, out, _ := runCLI(t, "sweep", "--scenario", "standalone", "--seeds", "1..2", "--parallel", "2", "--report", dir)
