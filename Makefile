@@ -95,28 +95,34 @@ jepsen:
 	done; done
 
 # Jepsen mode with catalogued bugs switched on in every zkserver (--test-only-bugs):
-# each BUG:SCENARIO pair of JEPSEN_BUGS over JEPSEN_BUG_SEEDS, as a Markdown table
-# (docs/jepsen-bugs.md). "none" runs the correct server as a control; the target fails
-# only when a control run fails, since a real run is not bit-reproducible.
+# each BUG:SCENARIO[:SCHEDULE-FILE] of JEPSEN_BUGS over JEPSEN_BUG_SEEDS, as a Markdown
+# table (docs/jepsen-bugs.md). "none" runs the correct server as a control; the target
+# fails only when a control run fails, since a real run is not bit-reproducible.
 .PHONY: jepsen-bugs
-JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:sync-crash \
-	BROKEN-leader-commit-without-quorum:leader-isolation ZOOKEEPER-1154:leader-isolation \
-	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-2832:leader-isolation ZOOKEEPER-2845:leader-isolation \
-	BROKEN-ack-before-fsync:kill-restart ZOOKEEPER-4925:kill-restart ZOOKEEPER-1282:sync-crash \
-	ZOOKEEPER-3104:sync-crash ZOOKEEPER-3642:sync-crash ZOOKEEPER-3911:sync-crash ZOOKEEPER-4352:sync-crash \
-	ZOOKEEPER-4643:sync-crash ZOOKEEPER-4646:sync-crash ZOOKEEPER-4685:sync-crash
-JEPSEN_BUG_SEEDS ?= 1 2
-JEPSEN_BUG_FLAGS ?= --nodes 3 --duration 20s --quiesce 8s
+JEPSEN_ONEWAY = one-way:jepsen/testdata/leader-oneway.sched
+JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:sync-crash none:$(JEPSEN_ONEWAY) \
+	BROKEN-leader-commit-without-quorum:leader-isolation BROKEN-ack-before-fsync:kill-restart \
+	ZOOKEEPER-1154:leader-isolation ZOOKEEPER-1154:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-1156:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-2832:leader-isolation ZOOKEEPER-2832:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-2845:leader-isolation ZOOKEEPER-2845:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-4925:kill-restart ZOOKEEPER-4925:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-1282:sync-crash ZOOKEEPER-3104:sync-crash ZOOKEEPER-3642:sync-crash ZOOKEEPER-3911:sync-crash \
+	ZOOKEEPER-4352:sync-crash ZOOKEEPER-4643:sync-crash ZOOKEEPER-4646:sync-crash ZOOKEEPER-4685:sync-crash
+JEPSEN_BUG_SEEDS ?= 1 2 3
+JEPSEN_BUG_FLAGS ?= --nodes 3 --clients 9 --duration 20s --quiesce 8s
 jepsen-bugs:
 	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; bad=0; \
 	$(GO) build -o $$dir/zksim ./cmd/zksim; $(GO) build -o $$dir/zkserver ./cmd/zkserver; \
-	echo "| bug | scenario | seed | verdict | failed checkers | wall |"; echo "|---|---|---|---|---|---|"; \
-	for pair in $(JEPSEN_BUGS); do bug=$${pair%%:*}; s=$${pair#*:}; \
+	echo "| bug | scenario | schedule | seed | verdict | failed checkers | wall |"; echo "|---|---|---|---|---|---|---|"; \
+	for entry in $(JEPSEN_BUGS); do bug=$${entry%%:*}; rest=$${entry#*:}; s=$${rest%%:*}; sched=; \
+	  [ "$$rest" = "$$s" ] || sched=$${rest#*:}; \
 	  for seed in $(JEPSEN_BUG_SEEDS); do \
-	    flag=; [ "$$bug" = none ] || flag="--bug $$bug"; start=$$(date +%s); \
-	    $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --seed $$seed $(JEPSEN_BUG_FLAGS) $$flag >$$dir/out 2>&1 || true; \
+	    flags=; [ "$$bug" = none ] || flags="--bug $$bug"; [ -z "$$sched" ] || flags="$$flags --schedule $$sched"; \
+	    start=$$(date +%s); \
+	    $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --seed $$seed $(JEPSEN_BUG_FLAGS) $$flags >$$dir/out 2>&1 || true; \
 	    v=$$(sed -n 's/^verdict: \([A-Z]*\) .*/\1/p' $$dir/out); [ -n "$$v" ] || v="error: $$(tail -1 $$dir/out)"; \
 	    checks=$$(sed -n 's/^violation: \([^:]*\):.*/\1/p' $$dir/out | sort -u | paste -sd, - | sed 's/,/, /g'); \
-	    echo "| $$bug | $$s | $$seed | $$v | $$checks | $$(( $$(date +%s) - start ))s |"; \
+	    echo "| $$bug | $$s | $${sched:-generated} | $$seed | $$v | $$checks | $$(( $$(date +%s) - start ))s |"; \
 	    if [ "$$bug" = none ] && [ "$$v" != PASS ]; then bad=1; sed 's/^/    /' $$dir/out; fi; \
 	  done; done; exit $$bad

@@ -41,7 +41,8 @@
 // creates, deletes of the client's own ephemerals); the scenario's lock, watch and
 // multi weights count as register work. ZAB node logs cannot be taken from
 // real processes, so the checkers' ZAB properties are skipped; instead, after the final
-// heal, every acknowledged write is read back from every live server.
+// heal, every acknowledged write is read back from every live server, and the live
+// servers' persistent nodes are compared (they must have converged).
 //
 // A real run is not bit-reproducible: the seed fixes the fault schedule and the
 // workload's choices, not the interleaving the operating system produces.

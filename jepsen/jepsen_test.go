@@ -187,7 +187,8 @@ func TestRealEnsembleSurvivesFaults(t *testing.T) {
 	if ok < 20 {
 		t.Errorf("only %d acknowledged writes", ok)
 	}
-	if len(res.Durability) != 1 || res.Durability[0].Verdict != checker.Pass {
+	if len(res.Durability) != 2 || res.Durability[0].Verdict != checker.Pass ||
+		res.Durability[1].Property != PropConverged || res.Durability[1].Verdict != checker.Pass {
 		t.Errorf("read back: %v", res.Durability)
 	}
 	// The same checkers catch a read that returns a value nobody wrote.

@@ -34,6 +34,13 @@ var (
 // register or a persistent node is present on every live server after the heal.
 const PropAckedWritesSurvive checker.Property = "acked-writes-survive-real"
 
+// PropConverged is the end-of-run comparison of the servers' trees: after the heal,
+// with the clients stopped, every live server holds the same persistent nodes under
+// the workload's roots with the same data and version (ephemerals may still be
+// expiring, so they are left out). It stands in for the ZAB logs' agreement, which
+// real processes do not expose.
+const PropConverged checker.Property = "servers-converge-real"
+
 // Options configure one real run.
 type Options struct {
 	Scenario scenarios.Scenario
@@ -226,7 +233,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // readBack connects to every live server directly, syncs, and checks that every
 // acknowledged setData (at its acknowledged version or later) and every acknowledged
-// persistent create is there, and that the servers agree on each register.
+// persistent create is there, and that the servers hold the same persistent nodes.
 func readBack(cl *Cluster, h *checker.History) []checker.Result {
 	minVersion := map[string]int32{}
 	created := map[string]bool{}
@@ -262,13 +269,8 @@ func readBack(cl *Cluster, h *checker.History) []checker.Result {
 	fail := func(format string, args ...any) {
 		out = append(out, checker.Result{Property: PropAckedWritesSurvive, Verdict: checker.Fail, Summary: fmt.Sprintf(format, args...)})
 	}
-	type value struct {
-		data    string
-		version int32
-	}
-	first := map[string]value{}
-	firstNode := map[string]int{}
 	checked := 0
+	trees := map[int]map[string]nodeValue{} // persistent nodes by path, per server read
 	for _, id := range cl.Nodes() {
 		if st, _ := cl.Status(id); st != nemesis.Up {
 			continue
@@ -278,14 +280,10 @@ func readBack(cl *Cluster, h *checker.History) []checker.Result {
 			fail("node %d: %v", id, err)
 			continue
 		}
-		err = readNode(conn, id, paths, regPaths, minVersion, func(p, data string, version int32) {
-			v := value{data, version}
-			if f, ok := first[p]; !ok {
-				first[p], firstNode[p] = v, id
-			} else if f != v {
-				fail("%s is %q at version %d on node %d but %q at version %d on node %d", p, f.data, f.version, firstNode[p], data, version, id)
-			}
-		}, fail)
+		err = readNode(conn, id, paths, regPaths, minVersion, fail)
+		if err == nil {
+			trees[id], err = readTree(conn)
+		}
 		conn.Close()
 		if err != nil {
 			fail("node %d: reading back: %v", id, err)
@@ -300,14 +298,98 @@ func readBack(cl *Cluster, h *checker.History) []checker.Result {
 		out = append(out, checker.Result{Property: PropAckedWritesSurvive, Verdict: checker.Pass,
 			Summary: fmt.Sprintf("%d acknowledged creates and %d registers read back from %d live servers", len(paths), len(regPaths), checked)})
 	}
-	return out
+	return append(out, converged(trees))
+}
+
+// nodeValue is what the read back compares of a node.
+type nodeValue struct {
+	data    string
+	version int32
+}
+
+func (v nodeValue) String() string { return fmt.Sprintf("%q at version %d", v.data, v.version) }
+
+// readTree reads every persistent node under the workload's roots.
+func readTree(conn *zk.Conn) (map[string]nodeValue, error) {
+	tree := map[string]nodeValue{}
+	for _, root := range []string{registerRoot, churnRoot} {
+		kids, _, err := conn.Children(root)
+		if errors.Is(err, zk.ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			p := root + "/" + k
+			data, st, err := conn.Get(p)
+			if errors.Is(err, zk.ErrNoNode) {
+				continue // an ephemeral that expired meanwhile
+			}
+			if err != nil {
+				return nil, err
+			}
+			if st.EphemeralOwner == 0 {
+				tree[p] = nodeValue{string(data), st.Version}
+			}
+		}
+	}
+	return tree, nil
+}
+
+// converged compares the servers' trees, naming the first few differences.
+func converged(trees map[int]map[string]nodeValue) checker.Result {
+	ids := make([]int, 0, len(trees))
+	for id := range trees {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	if len(ids) < 2 {
+		return checker.Result{Property: PropConverged, Verdict: checker.Skipped, Summary: "fewer than two servers read"}
+	}
+	var diffs []string
+	base := trees[ids[0]]
+	for _, id := range ids[1:] {
+		t := trees[id]
+		var paths []string
+		for p := range base {
+			paths = append(paths, p)
+		}
+		for p := range t {
+			if _, ok := base[p]; !ok {
+				paths = append(paths, p)
+			}
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			a, inA := base[p]
+			b, inB := t[p]
+			switch {
+			case !inA:
+				diffs = append(diffs, fmt.Sprintf("%s is on node %d, not on node %d", p, id, ids[0]))
+			case !inB:
+				diffs = append(diffs, fmt.Sprintf("%s is on node %d, not on node %d", p, ids[0], id))
+			case a != b:
+				diffs = append(diffs, fmt.Sprintf("%s is %v on node %d but %v on node %d", p, a, ids[0], b, id))
+			}
+		}
+	}
+	if len(diffs) == 0 {
+		return checker.Result{Property: PropConverged, Verdict: checker.Pass,
+			Summary: fmt.Sprintf("%d servers hold the same %d persistent nodes", len(ids), len(base))}
+	}
+	more := ""
+	if len(diffs) > 5 {
+		more = fmt.Sprintf(" (and %d more)", len(diffs)-5)
+		diffs = diffs[:5]
+	}
+	return checker.Result{Property: PropConverged, Verdict: checker.Fail, Summary: strings.Join(diffs, "; ") + more}
 }
 
 // readBackWait bounds how long the read back waits for a live server to serve.
 const readBackWait = 10 * time.Second
 
-func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[string]int32,
-	seen func(p, data string, version int32), fail func(string, ...any)) error {
+func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[string]int32, fail func(string, ...any)) error {
 	var err error
 	// The session may take a moment on a server that just recovered; one that never
 	// serves (a server a bug left unable to rejoin) gets a bounded wait, not one per try.
@@ -330,7 +412,7 @@ func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[stri
 		}
 	}
 	for _, p := range regs {
-		data, st, err := conn.Get(p)
+		_, st, err := conn.Get(p)
 		if errors.Is(err, zk.ErrNoNode) {
 			fail("register %s, acknowledged, is missing on node %d", p, id)
 			continue
@@ -341,7 +423,6 @@ func readNode(conn *zk.Conn, id int, created, regs []string, minVersion map[stri
 		if st.Version < minVersion[p] {
 			fail("register %s is at version %d on node %d, below the acknowledged version %d", p, st.Version, id, minVersion[p])
 		}
-		seen(p, string(data), st.Version)
 	}
 	return nil
 }
@@ -431,7 +512,8 @@ func (r *Result) WriteDir(dir string) error {
 		fmt.Fprintf(&verdict, "- %s\n", res.String())
 	}
 	verdict.WriteString("\nThe zab-* properties need the servers' own logs, which real processes do not give; " +
-		string(PropAckedWritesSurvive) + " reads every acknowledged write back from every live server after the heal instead.\n")
+		string(PropAckedWritesSurvive) + " reads every acknowledged write back from every live server after the heal instead, and " +
+		string(PropConverged) + " compares the live servers' persistent nodes.\n")
 	if len(r.Notes) > 0 {
 		verdict.WriteString("\n## Not exercised\n\n")
 		for _, n := range r.Notes {
