@@ -325,7 +325,7 @@ func (st *RecoveredState) recoverEpochs(fs FileSet, l layout) (staged bool, err 
 		data := EncodeEpoch(lastEpoch)
 		st.Repairs = append(st.Repairs,
 			Repair{Kind: RepairWrite, Name: CurrentEpochFile, Data: data,
-				Reason: "older than the last zxid; raised to it as " + CurrentEpochTempFile + " allows"},
+				Reason: "older than the last zxid; raised to its epoch, the staged sync taken from " + CurrentEpochTempFile},
 			Repair{Kind: RepairDelete, Name: CurrentEpochTempFile, Reason: "staged currentEpoch taken"})
 	}
 	if l.accepted {
