@@ -178,9 +178,10 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	end := int64(w.Now())
 	// Stop the clients and let the last commits reach every live server, so the
 	// convergence check compares settled nodes rather than a snapshot of traffic in
-	// flight.
+	// flight. Stopped clients' sessions expire one session timeout later, and those
+	// closeSession commits must settle too.
 	c.StopClients()
-	w.RunFor(time.Duration(s.SyncLimit) * tick * 2)
+	w.RunFor(time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2)
 
 	hist := c.History()
 	checkOpts := s.checkOptions(opts, healTime, end)
