@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -124,16 +123,9 @@ func newWorld(t failer, seed uint64, voters, observers int, tweak func(*Config))
 
 func (w *world) start(id int64) {
 	n := w.nodes[id]
+	// A crash between the synced records and the rename of currentEpoch leaves the
+	// epoch staged in currentEpoch.tmp; Recover repairs that itself.
 	rec, err := storage.Recover(n.files)
-	if tmp, ok := n.files[storage.CurrentEpochFile+".tmp"]; ok && errors.Is(err, storage.ErrEpoch) {
-		// The crash came after the synced records but before the rename of
-		// currentEpoch: the records vouch for the epoch the tmp file holds, as
-		// ZooKeeper's loadDataBase decides.
-		if _, perr := storage.DecodeEpoch(storage.CurrentEpochFile, tmp); perr == nil {
-			n.files[storage.CurrentEpochFile] = tmp
-			rec, err = storage.Recover(n.files)
-		}
-	}
 	if err != nil {
 		w.t.Fatalf("server %d: recover: %v", id, err)
 	}
