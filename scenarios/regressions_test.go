@@ -21,7 +21,7 @@ import (
 // in what the clients saw (linearizability).
 var caughtBy = map[string][]checker.Property{
 	"leader-isolation--1--BROKEN-leader-commit-without-quorum": {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
-	"everything--50--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabLeaderHolds},
+	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
 // TestShrunkBugSchedules replays every shrunk schedule in testdata/regressions
