@@ -92,6 +92,15 @@ func (f *fileClock) Read(now time.Time) (int64, int64) {
 	return f.last.Read(now)
 }
 
+// hostClock is the host's own clock: the wall clock as it reads, and elapsed time
+// from Go's monotonic reading, so a wall-clock step (NTP, an operator) neither
+// stalls nor hurries session expiry and the ZAB and election timeouts.
+type hostClock struct{ start time.Time }
+
+func (h hostClock) Read(now time.Time) (wall, elapsed int64) {
+	return now.UnixMilli(), h.start.UnixMilli() + now.Sub(h.start).Milliseconds()
+}
+
 // clockedCore feeds the core its Clock's readings instead of the host's. The elapsed
 // clock is shifted into the scale of the wall reading the core was built with.
 type clockedCore struct {

@@ -211,9 +211,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		files.Close()
 		return nil, fmt.Errorf("server: start protocol core: %w", err)
 	}
-	if opts.Clock != nil {
-		c = newClockedCore(c, opts.Clock, startWall, startMono)
+	clock := opts.Clock
+	if clock == nil {
+		clock = hostClock{start: host}
 	}
+	c = newClockedCore(c, clock, startWall, startMono)
 	ln := opts.Listener
 	if ln == nil {
 		addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
