@@ -21,6 +21,9 @@ import (
 // in what the clients saw (linearizability).
 var caughtBy = map[string][]checker.Property{
 	"leader-isolation--1--BROKEN-leader-commit-without-quorum": {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	"leader-isolation--1--ZOOKEEPER-1154":                      {checker.PropZabCommitted},
+	"rollover--1--ZOOKEEPER-1277":                              {checker.PropLivenessProgress},
+	"everything--5--ZOOKEEPER-2832":                            {checker.PropZabCommitted},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
