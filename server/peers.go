@@ -119,6 +119,23 @@ func (s *Server) sendPeer(m protocol.PeerMessage) {
 	}
 }
 
+// closeQuorumLinks ends every quorum stream once this server stops leading, as
+// ZooKeeper's Leader.shutdown closes each learner's socket: its learners then return
+// to election at once instead of after syncLimit of silence. What was already queued
+// on a stream is still written before it closes.
+func (s *Server) closeQuorumLinks() {
+	for _, l := range s.outLinks {
+		if l.key.ch == protocol.ChannelQuorum {
+			s.dropOutLink(l)
+		}
+	}
+	for _, in := range s.inLinks {
+		if in.key.ch == protocol.ChannelQuorum {
+			in.nc.Close()
+		}
+	}
+}
+
 // dropOutLink retires a stream; its writer drops what is left and exits.
 func (s *Server) dropOutLink(l *outLink) {
 	if l.dead {

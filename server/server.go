@@ -387,6 +387,9 @@ func (s *Server) drain() error {
 			}
 		}
 		if rd.Role != nil && rd.Role.Role != s.role {
+			if s.role == protocol.RoleLeading {
+				s.closeQuorumLinks()
+			}
 			s.role, s.roleSince = rd.Role.Role, time.Now()
 			if s.role == protocol.RoleLeading {
 				// ZooKeeper's proposal sizes belong to one term of leadership.
