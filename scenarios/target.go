@@ -206,8 +206,14 @@ func (t *simTarget) DiskFault(node int, kind nemesis.Kind, on bool) error {
 		if len(files) == 0 {
 			return nil
 		}
+		name := files[int(t.w.Rand(sim.StreamNemesis).Uint64()%uint64(len(files)))]
+		if data, err := d.Durable(name); err == nil && len(data) == 0 {
+			// A file just created holds nothing durable yet: no bit to flip.
+			t.w.Note(fmt.Sprintf("skip disk-bit-flip on %d: %s has no durable data", node, name))
+			return nil
+		}
 		t.damaged[node] = true
-		_, err := d.CorruptBit(files[int(t.w.Rand(sim.StreamNemesis).Uint64()%uint64(len(files)))])
+		_, err := d.CorruptBit(name)
 		return err
 	case "disk-lost-fsync":
 		if !t.unsafeDisk {
