@@ -24,6 +24,8 @@ var caughtBy = map[string][]checker.Property{
 	"leader-isolation--1--ZOOKEEPER-1154":                      {checker.PropZabCommitted},
 	"rollover--1--ZOOKEEPER-1277":                              {checker.PropLivenessProgress},
 	"everything--5--ZOOKEEPER-2832":                            {checker.PropZabCommitted},
+	"everything--2--ZOOKEEPER-3911":                            {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	"sync-window--7--ZOOKEEPER-4643":                           {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
