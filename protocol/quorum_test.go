@@ -769,6 +769,14 @@ func TestQuorumFaultSchedules(t *testing.T) {
 			steps: []faultStep{{50, 1, 1, 0}, {65, 1, 3, 0}, {118, 3, 3, 0}, {419, 3, 1, 0}, {277, 1, 0, 0},
 				{53, 3, 3, 0}, {157, 2, 4, 0}, {50, 3, 4, 0}, {386, 3, 2, crashTornRecords}, {395, 3, 0, 0}},
 		},
+		{
+			// Server 2 alone accepted epoch 4 from its failed candidacy, then server 1
+			// established epoch 3: server 2 refused epoch 3 for good.
+			name: "a voter accepted a newer epoch than the leader's", seed: 0x4675, observers: 1,
+			steps: []faultStep{{57, 3, 1, 0}, {92, 3, 2, crashTornRecords}, {415, 1, 2, crashBeforeHardState}, {51, 1, 3, 0},
+				{50, 4, 4, 0}, {303, 2, 1, 0}, {422, 4, 2, crashBeforeHardState}, {432, 3, 1, 0}, {286, 4, 1, 0},
+				{356, 3, 2, crashBeforeHardState}, {66, 2, 1, 0}, {52, 4, 0, 0}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) { runFaultSchedule(t, tc.seed, tc.observers, tc.steps) })
 	}

@@ -190,6 +190,14 @@ func (n *Node) leaderOnInfo(from int64, p Packet) error {
 		n.maybeDecideEpoch()
 		return nil
 	}
+	if !observer && h.acceptedEpoch > n.epoch {
+		// A voter that accepted a newer epoch (proposed by a candidate that never
+		// established it) refuses this one for good. A new election gives every
+		// voter an epoch above what it accepted, or at least a step nearer.
+		n.becomeLooking("learner " + strconv.FormatInt(from, 10) + " accepted epoch " +
+			strconv.FormatInt(h.acceptedEpoch, 10) + ", above this epoch")
+		return nil
+	}
 	n.sendLeaderInfo(h)
 	return nil
 }
