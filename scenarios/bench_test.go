@@ -17,6 +17,7 @@ func BenchmarkDefaultScenario(b *testing.B) {
 	var simulated, wall time.Duration
 	ops := 0
 	seed := uint64(0)
+	b.ReportAllocs()
 	cpu0 := cputime.Now()
 	for b.Loop() {
 		seed++
