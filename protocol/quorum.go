@@ -132,7 +132,10 @@ type quorum struct {
 	msgs       []PeerMessage // election messages not yet handed out
 	roleChange *RoleChange
 	events     []NodeEvent
-	inflight   *zab.Ready // taken by Ready, acted on by Advance
+	// inflight is the zab.Ready taken by Ready, acted on by Advance (held by value:
+	// one per message, it would otherwise be allocated per message).
+	inflight    zab.Ready
+	hasInflight bool
 
 	syncs  []syncWait // syncs waiting for ZAB's answer, in order
 	revals []revalWait
@@ -556,18 +559,18 @@ func (p *Peer) revalidated(id session.ID, valid bool) {
 func (p *Peer) quorumHasReady() bool {
 	q := p.q
 	return len(p.out) > 0 || len(q.msgs) > 0 || q.roleChange != nil || len(q.events) > 0 || p.snapshot != nil ||
-		(q.inflight == nil && q.zn.HasReady())
+		(!q.hasInflight && q.zn.HasReady())
 }
 
 func (p *Peer) quorumReady() Ready {
 	q := p.q
 	rd := Ready{Out: p.out, PeerMessages: q.msgs, Role: q.roleChange, Events: q.events, Snapshot: p.snapshot}
 	p.out, q.msgs, q.roleChange, q.events, p.snapshot = nil, nil, nil, nil, nil
-	if q.inflight != nil || !q.zn.HasReady() {
+	if q.hasInflight || !q.zn.HasReady() {
 		return rd
 	}
-	zr := q.zn.Ready()
-	q.inflight = &zr
+	q.inflight, q.hasInflight = q.zn.Ready(), true
+	zr := &q.inflight
 	if zr.Snapshot != nil {
 		rd.Snapshot = &Snapshot{Zxid: zr.Snapshot.Zxid, Payload: zr.Snapshot.Data}
 		rd.InstallSnapshot = true
@@ -601,9 +604,9 @@ func (p *Peer) quorumReady() Ready {
 // pipeline, and complete revalidations and syncs.
 func (p *Peer) quorumAdvance() {
 	q := p.q
-	zr := q.inflight
-	q.inflight = nil
-	if zr != nil {
+	if q.hasInflight {
+		zr := q.inflight
+		q.inflight, q.hasInflight = zab.Ready{}, false
 		if zr.Snapshot != nil {
 			if err := p.installSnapshot(zr.Snapshot); err != nil {
 				p.cfg.Logger.Error("cannot install the leader's snapshot", "err", err)
@@ -617,7 +620,7 @@ func (p *Peer) quorumAdvance() {
 		q.syncs = q.syncs[len(completed):]
 		next := 0
 		for _, e := range zr.CommittedEntries {
-			for ; next < len(completed) && syncPoint(zr, next) < e.Zxid; next++ {
+			for ; next < len(completed) && syncPoint(&zr, next) < e.Zxid; next++ {
 				p.answerSync(completed[next])
 			}
 			p.applyCommitted(e)
