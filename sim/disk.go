@@ -222,12 +222,12 @@ func (d *Disk) complete(id SyncID) {
 	case chance(d.rng, d.opts.LostWriteProbability):
 		t.str("result", "lost")
 	default:
+		// The medium now holds the snapshot. It shares cur's bytes: a file's bytes
+		// below len(cur) are never written in place (appends go past the end, rewrites
+		// and crashes make new arrays) except by CorruptBit, which flips both views
+		// alike where they agree.
 		f := op.f
-		if op.epoch == f.durableEpoch && len(op.snap) >= len(f.durable) {
-			f.durable = append(f.durable, op.snap[len(f.durable):]...)
-		} else {
-			f.durable = append([]byte(nil), op.snap...)
-		}
+		f.durable = op.snap
 		f.durableEpoch = op.epoch
 		t.str("result", "ok")
 		t.int("len", int64(len(op.snap)))
@@ -283,7 +283,7 @@ func (d *Disk) CorruptBit(name string) (int, error) {
 	}
 	off := d.rng.IntN(len(f.durable))
 	bit := byte(1) << d.rng.IntN(8)
-	if f.epoch == f.durableEpoch && off < len(f.cur) && f.cur[off] == f.durable[off] {
+	if f.epoch == f.durableEpoch && off < len(f.cur) && f.cur[off] == f.durable[off] && &f.cur[off] != &f.durable[off] {
 		f.cur[off] ^= bit
 	}
 	f.durable[off] ^= bit
