@@ -26,6 +26,8 @@ var caughtBy = map[string][]checker.Property{
 	"everything--5--ZOOKEEPER-2832":                            {checker.PropZabCommitted},
 	"everything--2--ZOOKEEPER-3911":                            {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"sync-window--7--ZOOKEEPER-4643":                           {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	"leader-isolation--2--ZOOKEEPER-1156":                      {checker.PropZabCommitted},
+	"sync-crash--9--ZOOKEEPER-2845":                            {checker.PropZabCommitted, checker.PropZabDurable},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
