@@ -28,6 +28,7 @@ var caughtBy = map[string][]checker.Property{
 	"sync-window--7--ZOOKEEPER-4643":                           {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"leader-isolation--2--ZOOKEEPER-1156":                      {checker.PropZabCommitted},
 	"sync-crash--9--ZOOKEEPER-2845":                            {checker.PropZabCommitted, checker.PropZabDurable},
+	"everything--1--ZOOKEEPER-1367":                            {checker.PropZabConverged},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
