@@ -591,10 +591,11 @@ func (h *Host) appendRecords(recs []storage.Record) error {
 			return nil
 		}
 	}
-	buf, err := storage.AppendRecords(nil, recs)
+	buf, err := storage.AppendRecords(h.scratch[:0], recs) // Append copies it
 	if err != nil {
 		return err
 	}
+	h.scratch = buf
 	if err := disk.Append(h.curLog, buf); err != nil {
 		return fmt.Errorf("append to %s: %w", h.curLog, err)
 	}

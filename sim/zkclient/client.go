@@ -111,6 +111,8 @@ type Client struct {
 	servers []sim.NodeID
 	next    int
 
+	frame []byte // scratch for outgoing frames: Env.Send copies them
+
 	state     State
 	conn      sim.ConnID
 	server    sim.NodeID
@@ -365,7 +367,8 @@ func (c *Client) send(cl *call) {
 	}
 	cl.session, cl.server = c.session, c.server
 	c.pending = append(c.pending, cl)
-	c.write(wire.EncodeRequest(cl.xid, cl.req))
+	c.frame = wire.AppendRequest(c.frame[:0], cl.xid, cl.req)
+	c.write(c.frame)
 }
 
 // OnMessage handles one frame from the server.
@@ -731,7 +734,8 @@ func (c *Client) checkLiveness() {
 			return
 		}
 		if now-c.lastSend >= c.pingEvery {
-			c.write(wire.EncodeRequest(wire.XidPing, &wire.PingRequest{}))
+			c.frame = wire.AppendRequest(c.frame[:0], wire.XidPing, &wire.PingRequest{})
+			c.write(c.frame)
 			if c.conn == 0 {
 				return
 			}

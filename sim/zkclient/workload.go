@@ -3,6 +3,7 @@ package zkclient
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/zksim/zksim/checker"
@@ -123,9 +124,9 @@ func (r *Register) Run(c *Client, rng *rand.Rand, done func()) {
 	if r.Prefix == "" {
 		r.Prefix = "/reg"
 	}
-	key := fmt.Sprintf("%s%d", r.Prefix, rng.IntN(max(r.Keys, 1)))
+	key := r.Prefix + strconv.Itoa(rng.IntN(max(r.Keys, 1)))
 	r.n++
-	val := fmt.Sprintf("c%d-%d", c.ID(), r.n)
+	val := "c" + strconv.Itoa(c.ID()) + "-" + strconv.Itoa(r.n)
 	create := orCreate(c, key, val, done)
 	switch p := rng.IntN(100); {
 	case p < 35:
