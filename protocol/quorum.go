@@ -586,8 +586,20 @@ func (p *Peer) quorumReady() Ready {
 		rd.HardState = &HardState{AcceptedEpoch: zr.HardState.AcceptedEpoch, CurrentEpoch: zr.HardState.CurrentEpoch}
 	}
 	rd.MustSync = zr.MustSync
+	// One buffer holds every packet of the Ready (one allocation, not one per
+	// message); each message's Data is its own capped slice of it.
+	rd.PeerMessages = slices.Grow(rd.PeerMessages, len(zr.Messages))
+	var buf []byte
+	var endsOnStack [16]int
+	ends := endsOnStack[:0]
 	for _, m := range zr.Messages {
-		rd.PeerMessages = append(rd.PeerMessages, PeerMessage{To: m.To, Channel: ChannelQuorum, Data: m.Packet.Marshal(), AfterPersist: m.AfterPersist})
+		buf = m.Packet.AppendTo(buf)
+		ends = append(ends, len(buf))
+	}
+	start := 0
+	for i, m := range zr.Messages {
+		rd.PeerMessages = append(rd.PeerMessages, PeerMessage{To: m.To, Channel: ChannelQuorum, Data: buf[start:ends[i]:ends[i]], AfterPersist: m.AfterPersist})
+		start = ends[i]
 	}
 	if zr.Status != nil && zr.Status.Reason != "" {
 		p.cfg.Logger.Info("role ended", "role", zr.Status.Role, "reason", zr.Status.Reason)
