@@ -33,8 +33,9 @@
 //     crash after the records but before the epoch file leaves a log newer than
 //     currentEpoch, which storage.Recover refuses. Write the new currentEpoch to
 //     currentEpoch.tmp before the records and rename it after them: on restart,
-//     if Recover fails with storage.ErrEpoch and the tmp file exists, its epoch is
-//     the one the durable records vouch for (ZooKeeper's loadDataBase does the same).
+//     storage.Recover finds the tmp file and raises currentEpoch to the epoch of the
+//     last durable zxid (never beyond it: records torn by the crash must not leave a
+//     short log under the new epoch), as ZooKeeper's loadDataBase does.
 //  3. Send the PeerMessages whose AfterPersist is true: an ACK never precedes the
 //     fsync of what it acknowledges.
 //  4. Call Advance. Committed transactions are applied there, and their replies
