@@ -29,6 +29,7 @@ var caughtBy = map[string][]checker.Property{
 	"leader-isolation--2--ZOOKEEPER-1156":                      {checker.PropZabCommitted},
 	"sync-crash--9--ZOOKEEPER-2845":                            {checker.PropZabCommitted, checker.PropZabDurable},
 	"everything--1--ZOOKEEPER-1367":                            {checker.PropZabConverged},
+	"everything--9--ZOOKEEPER-4352":                            {checker.PropZabDurable, checker.PropZabConverged},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
