@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strconv"
 )
 
@@ -150,9 +151,15 @@ func NewResponse(op OpCode) (Response, bool) {
 // left over after a record, as Java does: its readers stop at the record's end and
 // never look at the rest of the frame.
 
+// frameHint is the room beginFrame makes: most requests and replies fit.
+const frameHint = 128
+
 // beginFrame appends a length placeholder and returns its offset.
 func beginFrame(e *Encoder) int {
 	at := e.Len()
+	// Room for a typical frame at once: growing from nothing a few bytes at a time
+	// reallocated most frames several times.
+	e.buf = slices.Grow(e.buf, frameHint)
 	e.Int32(0)
 	return at
 }
