@@ -589,7 +589,11 @@ func (p *Peer) quorumReady() Ready {
 	// One buffer holds every packet of the Ready (one allocation, not one per
 	// message); each message's Data is its own capped slice of it.
 	rd.PeerMessages = slices.Grow(rd.PeerMessages, len(zr.Messages))
-	var buf []byte
+	size := 0
+	for _, m := range zr.Messages {
+		size += 20 + len(m.Packet.Data) // type, zxid, data length, authinfo count
+	}
+	buf := make([]byte, 0, size)
 	var endsOnStack [16]int
 	ends := endsOnStack[:0]
 	for _, m := range zr.Messages {
