@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,26 @@ func TestGeneratedScenariosPass(t *testing.T) {
 		seed := rapid.Uint64().Draw(t, "seed")
 		if res := requirePasses(t, g, seed); res.Ops == 0 {
 			t.Fatalf("no client operation ran")
+		}
+	})
+}
+
+// TestGeneratedScenarioFilesRoundTrip: a scenario written as JSON (what a failure
+// prints for `zksim run --scenario-file`) reads back as the same scenario, zero
+// weights included, although fields a file leaves out take the default's values.
+func TestGeneratedScenarioFilesRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := drawSpec(t).scenario()
+		text, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse("generated.json", text)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, text)
+		}
+		if !reflect.DeepEqual(back, s) {
+			t.Fatalf("read back\n%+v\nwrote\n%+v", back, s)
 		}
 	})
 }

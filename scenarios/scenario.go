@@ -31,14 +31,16 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 // Workload is the mix of client tasks: relative weights per task kind, and how
-// fast each client starts tasks.
+// fast each client starts tasks. A weight of 0 is written out: a file that leaves a
+// weight out gets the default scenario's, so a written scenario must say 0 to read
+// back the same.
 type Workload struct {
-	Register     int `json:"register,omitempty"`     // getData / setData / CAS, some after sync
-	Churn        int `json:"churn,omitempty"`        // sequential and ephemeral create/delete
-	Lock         int `json:"lock,omitempty"`         // the lock recipe
-	ConfigWatch  int `json:"configWatch,omitempty"`  // watch-heavy configuration readers
-	Multi        int `json:"multi,omitempty"`        // multi transactions
-	SessionChurn int `json:"sessionChurn,omitempty"` // close and reopen sessions
+	Register     int `json:"register"`     // getData / setData / CAS, some after sync
+	Churn        int `json:"churn"`        // sequential and ephemeral create/delete
+	Lock         int `json:"lock"`         // the lock recipe
+	ConfigWatch  int `json:"configWatch"`  // watch-heavy configuration readers
+	Multi        int `json:"multi"`        // multi transactions
+	SessionChurn int `json:"sessionChurn"` // close and reopen sessions
 
 	Interval    Duration `json:"interval"`    // mean pause between task starts per client
 	Concurrency int      `json:"concurrency"` // tasks in flight per client
