@@ -128,6 +128,11 @@ func (d *Disk) Append(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	if free := cap(f.cur) - len(f.cur); free < len(data) {
+		// Double: append's growth of large slices (about 1.25x) copied a log file
+		// several times over as it grew.
+		f.cur = slices.Grow(f.cur, max(len(f.cur), len(data), 4096))
+	}
 	f.cur = append(f.cur, data...)
 	return nil
 }

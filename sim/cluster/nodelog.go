@@ -33,6 +33,11 @@ type Fault struct {
 
 func (r *NodeRecord) add(ev checker.NodeEvent) {
 	ev.Time = r.now()
+	if len(r.events) == cap(r.events) {
+		// Double: append's growth of large slices (about 1.25x) copied the log
+		// several times over in a long run.
+		r.events = slices.Grow(r.events, max(len(r.events), 256))
+	}
 	r.events = append(r.events, ev)
 }
 
