@@ -1,6 +1,9 @@
 # zksim build targets. `make test` is what CI runs.
 GO ?= go
 FUZZTIME ?= 60s
+# Whole-scenario fuzz inputs take ~0.1 s each; the default 60 s minimisation per new
+# input would eat a short fuzz run.
+FUZZMINIMIZE ?= 10x
 
 .PHONY: test test-short chaos chaos-smoke fuzz fuzz-smoke bench lint report-check
 
@@ -26,7 +29,7 @@ fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$target"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) || exit 1; \
 	  done; \
 	done
 
