@@ -484,8 +484,10 @@ func (n *Node) tryCommit() {
 				n.send(h.id, Packet{Type: TypeCommit, Zxid: e.Zxid}, false)
 			}
 		}
+		// The syncs waiting on this zxid go right after its COMMIT, before any later
+		// one (Leader.processAck): a learner answers a sync at the last COMMIT it saw.
+		n.answerSyncs()
 	}
-	n.answerSyncs()
 }
 
 // AnswerRevalidate answers a learner's REVALIDATE for sessionID.

@@ -608,3 +608,58 @@ func TestSyncsAfterNamesTheSyncPoint(t *testing.T) {
 		t.Fatalf("committed %x, want %x", l.Committed(), z2)
 	}
 }
+
+// TestSyncFollowsTheCommitOfItsPoint: when one step commits several proposals (here
+// the follower's ACKs arrive before the leader's own fsync, so the leader's Advance
+// commits both at once), the SYNC goes out right after the COMMIT of its sync point
+// and before the later COMMIT, as ZooKeeper's Leader.processAck sends the pending
+// syncs of each zxid as it commits it. Sent after both, the learner would answer the
+// sync with a zxid above that of a write its client queued behind the sync.
+func TestSyncFollowsTheCommitOfItsPoint(t *testing.T) {
+	p := newPair(t, nil, nil)
+	p.settle()
+	l, f := p.nodes[2], p.nodes[1]
+	z1, _ := l.Propose([]byte("x"))
+	if err := l.Sync(1); err != nil {
+		t.Fatal(err)
+	}
+	z2, _ := l.Propose([]byte("y"))
+	p.ready(2) // persisted, not yet Advanced: the leader has not counted its own ACKs
+	for _, pk := range p.inbox[1] {
+		_ = f.Step(2, pk)
+	}
+	p.inbox[1] = nil
+	p.ready(1)
+	f.Advance()
+	for _, pk := range p.inbox[2] {
+		_ = l.Step(1, pk)
+	}
+	p.inbox[2] = nil
+	if l.Committed() != 0 {
+		t.Fatalf("committed %x before the leader's own fsync", l.Committed())
+	}
+	l.Advance()
+	if l.Committed() != z2 {
+		t.Fatalf("committed %x, want %x", l.Committed(), z2)
+	}
+	rd := p.ready(2)
+	l.Advance()
+	var sent []string
+	for _, m := range rd.Messages {
+		if m.To == 1 {
+			sent = append(sent, m.Packet.Type.String()+" "+hexZxid(m.Packet.Zxid))
+		}
+	}
+	want := []string{"COMMIT " + hexZxid(z1), "SYNC " + hexZxid(0), "COMMIT " + hexZxid(z2)}
+	if !slices.Equal(sent, want) {
+		t.Fatalf("leader sent %q, want %q", sent, want)
+	}
+	for _, pk := range p.inbox[1] {
+		_ = f.Step(2, pk)
+	}
+	p.inbox[1] = nil
+	frd := p.ready(1)
+	if !slices.Equal(frd.SyncsAfter, []int64{z1}) {
+		t.Fatalf("follower's sync point %x, want %x (not the later %x)", frd.SyncsAfter, z1, z2)
+	}
+}
