@@ -47,6 +47,10 @@ type Files struct {
 
 	// fsync makes a log file durable; tests replace it to simulate a failing disk.
 	fsync func(*os.File) error
+
+	// step, if set, is told each time a write is done and not yet synced, so the
+	// server can die there (test-only crash points, crashpoint.go).
+	step func(fileStep)
 }
 
 // OpenFiles creates (if needed) the version-2 directories under dataDir and dataLogDir.
@@ -198,6 +202,15 @@ func (f *Files) Append(recs []storage.Record, sync bool) error {
 			return fmt.Errorf("%w: %s: %w", ErrDisk, f.logDir, err)
 		}
 		f.cur, f.curName, f.curSize, f.curAlloc = file, name, 0, 0
+		if f.step != nil {
+			// The header goes first on its own, so a crash point can fall between it
+			// and the records, as it does in the simulation.
+			if _, err := file.WriteAt(buf, 0); err != nil {
+				return fmt.Errorf("%w: append to %s: %w", ErrDisk, f.curName, err)
+			}
+			f.curSize, f.curAlloc, buf = int64(len(buf)), int64(len(buf)), nil
+			f.step(stepLogHeader)
+		}
 	}
 	buf, err := storage.AppendRecords(buf, recs)
 	if err != nil {
@@ -215,6 +228,9 @@ func (f *Files) Append(recs []storage.Record, sync bool) error {
 	}
 	f.curSize += int64(len(buf))
 	f.curAlloc = max(f.curAlloc, f.curSize)
+	if f.step != nil {
+		f.step(stepAppended)
+	}
 	if sync {
 		if err := f.fsync(f.cur); err != nil {
 			return fmt.Errorf("%w: fsync %s: %w", ErrDisk, f.curName, err)
@@ -230,7 +246,11 @@ func (f *Files) WriteSnapshot(zxid int64, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(f.path(name), data); err != nil {
+	var written func()
+	if f.step != nil {
+		written = func() { f.step(stepSnapshotTmp) }
+	}
+	if err := writeAtomicStep(f.path(name), data, written); err != nil {
 		return fmt.Errorf("%w: snapshot %s: %w", ErrDisk, name, err)
 	}
 	delete(f.badSnapshots, name)
@@ -271,7 +291,15 @@ func (f *Files) Truncate(zxid int64) error {
 	if err != nil {
 		return fmt.Errorf("server: truncate to %#x: %w", zxid, err)
 	}
-	return f.Apply(repairs)
+	if err := f.Apply(repairs); err != nil {
+		return err
+	}
+	if f.step != nil {
+		// After the synced cut: under a kill, which keeps the page cache, that is the
+		// state a crash before the fsync leaves too.
+		f.step(stepTruncated)
+	}
+	return nil
 }
 
 // InstallSnapshot replaces the whole durable state with a snapshot taken at zxid, as a
@@ -363,9 +391,13 @@ func dirSize(dir string) int64 {
 // writeAtomic replaces path with data: write path.tmp durably (writeDurable), rename it
 // over path, fsync the directory. A crash leaves either the old or the new content, and
 // possibly path.tmp holding the new content.
-func writeAtomic(path string, data []byte) error {
+func writeAtomic(path string, data []byte) error { return writeAtomicStep(path, data, nil) }
+
+// writeAtomicStep is writeAtomic calling written, if set, once path.tmp holds data and
+// before it is synced.
+func writeAtomicStep(path string, data []byte, written func()) error {
 	tmp := path + ".tmp"
-	if err := writeDurable(tmp, data); err != nil {
+	if err := writeDurableStep(tmp, data, written); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -376,7 +408,9 @@ func writeAtomic(path string, data []byte) error {
 
 // writeDurable creates or replaces path with data, fsyncs it and its directory, so the
 // file survives a crash under its name.
-func writeDurable(path string, data []byte) error {
+func writeDurable(path string, data []byte) error { return writeDurableStep(path, data, nil) }
+
+func writeDurableStep(path string, data []byte, written func()) error {
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
@@ -384,6 +418,9 @@ func writeDurable(path string, data []byte) error {
 	if _, err := file.Write(data); err != nil {
 		file.Close()
 		return err
+	}
+	if written != nil {
+		written()
 	}
 	if err := file.Sync(); err != nil {
 		file.Close()

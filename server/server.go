@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/protocol/storage"
@@ -58,6 +59,10 @@ type Options struct {
 	// Clock, if set, is the protocol core's clock instead of the host's. Test only:
 	// zkserver sets it from --test-only-clock-file, never from zoo.cfg.
 	Clock Clock
+	// CrashPoints, if set, kills the server at the protocol steps it arms (package
+	// nemesis names them; HookedCrashPoints lists those the server reaches). Test
+	// only: zkserver sets it from --test-only-crash-file, never from zoo.cfg.
+	CrashPoints CrashPoints
 
 	newCore   func(protocol.Config, storage.RecoveredState, int64) (core, error)
 	openFiles func(*Files)
@@ -95,6 +100,12 @@ type Server struct {
 	conns     map[protocol.ConnID]*clientConn
 	nextConn  protocol.ConnID
 	stats     serverStats
+
+	// Test-only crash points (crashpoint.go): what the Ready being persisted is about.
+	crash      CrashPoints
+	learnerNow bool               // the server follows or observes, this Ready's role change included
+	installing bool               // a SNAP's snapshot is being installed
+	hard       protocol.HardState // the epochs last written
 }
 
 // maxTickEvery is the coarsest the wall clock reaches the core.
@@ -146,6 +157,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	files.SetPreallocate(cfg.PreAllocSizeKB * 1024)
+	if opts.CrashPoints != nil {
+		log.Warn("TEST ONLY: crash points may be armed; this server kills itself at the protocol steps a harness names")
+	}
 	if opts.openFiles != nil {
 		opts.openFiles(files)
 	}
@@ -247,6 +261,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		conns:   map[protocol.ConnID]*clientConn{},
 		peerLns: peerLns, peerAddrs: peerAddrs(cfg),
 		outLinks: map[linkKey]*outLink{}, inLinks: map[linkKey]*inLink{},
+		crash: opts.CrashPoints,
+		hard:  protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch},
+	}
+	if srv.crash != nil {
+		files.step = srv.fileStep
 	}
 	if cfg.PurgeInterval > 0 {
 		// ZooKeeper's cleanup task runs once at start, then every purgeInterval hours.
@@ -378,8 +397,18 @@ func (s *Server) drain() error {
 				s.sendPeer(m)
 			}
 		}
+		if s.crash != nil {
+			role := s.role
+			if rd.Role != nil {
+				role = rd.Role.Role
+			}
+			s.learnerNow = role == protocol.RoleFollowing || role == protocol.RoleObserving
+		}
 		if err := s.persist(rd); err != nil {
 			return err
+		}
+		if s.crash != nil {
+			s.beforeAcks(rd)
 		}
 		for _, m := range rd.PeerMessages {
 			if m.AfterPersist {
@@ -397,14 +426,23 @@ func (s *Server) drain() error {
 			}
 			s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 		}
+		if s.crash != nil && len(rd.Records) > 0 && s.cfg.Standalone() {
+			s.crashAt(nemesis.CommitBeforeApply)
+		}
 		s.core.Advance()
+		if s.crash != nil && len(rd.Records) > 0 {
+			s.crashAt(nemesis.ApplyBeforeReply)
+		}
 	}
 	return nil
 }
 
 func (s *Server) persist(rd protocol.Ready) error {
 	if rd.InstallSnapshot && rd.Snapshot != nil {
-		if err := s.files.InstallSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload); err != nil {
+		s.installing = true
+		err := s.files.InstallSnapshot(rd.Snapshot.Zxid, rd.Snapshot.Payload)
+		s.installing = false
+		if err != nil {
 			return err
 		}
 		s.log.Info("installed the leader's snapshot", "zxid", "0x"+strconv.FormatInt(rd.Snapshot.Zxid, 16))
@@ -441,6 +479,9 @@ func (s *Server) persist(rd protocol.Ready) error {
 	if hs := rd.HardState; hs != nil {
 		if err := s.files.WriteEpoch(storage.AcceptedEpochFile, hs.AcceptedEpoch); err != nil {
 			return err
+		}
+		if s.crash != nil && s.learnerNow && hs.CurrentEpoch != s.hard.CurrentEpoch {
+			s.crashAt(nemesis.SyncWritesBeforeEpoch)
 		}
 		if err := s.files.WriteEpoch(storage.CurrentEpochFile, hs.CurrentEpoch); err != nil {
 			return err

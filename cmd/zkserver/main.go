@@ -14,6 +14,9 @@
 // so in its log, and zoo.cfg cannot set it. A bad name exits 2.
 // --test-only-clock-file PATH, also for tests only, runs the protocol on a clock skewed
 // by the file (server.FileClock), which a harness rewrites to bump or drift it.
+// --test-only-crash-file PATH, also for tests only, makes the server exit at once with
+// status 137, as if killed with kill -9, when it reaches a protocol step the file arms
+// (server.FileCrashPoints, package nemesis names the steps).
 //
 // The configuration is found as zkServer.sh finds it: a path given on the command
 // line is used as is, a bare file name is looked up in the configuration directory;

@@ -28,11 +28,14 @@ type exitError struct{ msg string }
 func (e *exitError) Error() string { return e.msg }
 
 const usage = "Usage: zkserver [--config <conf-dir>] [--test-only-bugs NAME[,NAME..]] [--test-only-clock-file PATH]\n" +
+	"                [--test-only-crash-file PATH]\n" +
 	"                {start|start-foreground|stop|restart|status|version} [zoo.cfg]\n" +
 	"  --test-only-bugs        TEST ONLY: switch on catalogued protocol bugs (zksim bugs lists them) so\n" +
 	"                          a test harness can prove it finds them; the server then loses data on purpose\n" +
 	"  --test-only-clock-file  TEST ONLY: run the protocol on a clock skewed by this file (\"T0 WALL0 MONO0 PPM\",\n" +
-	"                          re-read at every tick; no file is the host's clock) so a harness can bump it"
+	"                          re-read at every tick; no file is the host's clock) so a harness can bump it\n" +
+	"  --test-only-crash-file  TEST ONLY: exit at once with status 137, like kill -9, at the protocol steps this\n" +
+	"                          file arms (\"POINT NTH SEQ\" lines; zksim faults lists the points), re-read at each step"
 
 // flagError is a malformed option; main exits 2 for it.
 type flagError struct{ msg string }
@@ -54,6 +57,8 @@ type options struct {
 	bugs bugs.Set
 	// clockFile is the test-only skewed clock's file (server.FileClock).
 	clockFile string
+	// crashFile is the test-only crash points' file (server.FileCrashPoints).
+	crashFile string
 }
 
 // parseOptions reads the flags that come before the command ("--name value" or
@@ -83,6 +88,11 @@ func parseOptions(args []string) (options, []string, error) {
 				return o, nil, &flagError{"--test-only-clock-file needs a path"}
 			}
 			o.clockFile = value
+		case "--test-only-crash-file":
+			if value == "" {
+				return o, nil, &flagError{"--test-only-crash-file needs a path"}
+			}
+			o.crashFile = value
 		default:
 			return o, nil, &flagError{"unknown option " + name}
 		}
@@ -98,6 +108,9 @@ func (o options) args() []string {
 	}
 	if o.clockFile != "" {
 		args = append(args, "--test-only-clock-file", o.clockFile)
+	}
+	if o.crashFile != "" {
+		args = append(args, "--test-only-crash-file", o.crashFile)
 	}
 	return args
 }
@@ -286,6 +299,10 @@ func startForeground(ctx context.Context, cfgPath string, o options, stderr io.W
 	if o.clockFile != "" {
 		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-clock-file %s lets a test skew this server's clock\n", o.clockFile)
 		opts.Clock = server.FileClock(o.clockFile)
+	}
+	if o.crashFile != "" {
+		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-crash-file %s lets a test kill this server at exact protocol steps\n", o.crashFile)
+		opts.CrashPoints = server.FileCrashPoints(o.crashFile)
 	}
 	srv, err := server.New(cfg, opts)
 	if err != nil {
