@@ -232,9 +232,49 @@ func NewQuorum(cfg Config, rec storage.RecoveredState, now int64) (*Peer, error)
 // learner's session activity for its PING replies.
 type stateMachine struct{ p *Peer }
 
-func (s stateMachine) Snapshot() (zab.Snapshot, error) {
+// Snapshot is the leader's state for a SNAP sync: its tree and sessions with the
+// entries of pending above its tree applied to a copy (the committed history it has
+// not applied yet: all of it after a restart, until it is established).
+func (s stateMachine) Snapshot(pending []zab.Entry) (zab.Snapshot, error) {
 	p := s.p
-	return zab.Snapshot{Zxid: p.tree.LastZxid(), Data: p.tree.EncodeSnapshot(p.sessions.AppendSnapshot(nil))}, nil
+	data := p.tree.EncodeSnapshot(p.sessions.AppendSnapshot(nil))
+	i := 0
+	for i < len(pending) && pending[i].Zxid <= p.tree.LastZxid() {
+		i++
+	}
+	if i == len(pending) {
+		return zab.Snapshot{Zxid: p.tree.LastZxid(), Data: data}, nil
+	}
+	tree, extra, err := datatree.DecodeSnapshot(data, p.cfg.treeConfig())
+	if err != nil {
+		return zab.Snapshot{}, err
+	}
+	entries, _, err := session.DecodeEntries(extra)
+	if err != nil {
+		return zab.Snapshot{}, err
+	}
+	for _, e := range pending[i:] {
+		hdr, txn, err := datatree.DecodeTxn(e.Txn)
+		if err == nil && hdr.Zxid != e.Zxid {
+			err = fmt.Errorf("entry %#x holds txn %#x", e.Zxid, hdr.Zxid)
+		}
+		if err != nil {
+			return zab.Snapshot{}, err
+		}
+		tree.Apply(hdr, txn)
+		// The session effects of applyTxn, on the snapshot's list.
+		id := session.ID(hdr.ClientID)
+		switch hdr.Type {
+		case wire.OpCreateSession:
+			if t, ok := txn.(*datatree.CreateSessionTxn); ok {
+				entries = slices.DeleteFunc(entries, func(se session.Entry) bool { return se.ID == id })
+				entries = append(entries, session.Entry{ID: id, Timeout: t.TimeOut})
+			}
+		case wire.OpCloseSession:
+			entries = slices.DeleteFunc(entries, func(se session.Entry) bool { return se.ID == id })
+		}
+	}
+	return zab.Snapshot{Zxid: tree.LastZxid(), Data: tree.EncodeSnapshot(session.AppendEntries(nil, entries))}, nil
 }
 
 func (s stateMachine) TouchedSessions() []byte {

@@ -10,6 +10,9 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/zksim/zksim/protocol/bugs"
+	"github.com/zksim/zksim/protocol/datatree"
+	"github.com/zksim/zksim/protocol/session"
+	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
 	"github.com/zksim/zksim/protocol/zab"
 )
@@ -851,4 +854,42 @@ func TestQuorumSyncReplyZxidOrder(t *testing.T) {
 			require.LessOrEqual(t, c.results[rx].Zxid, c.results[wx].Zxid)
 		}
 	}
+}
+
+// TestSnapSnapshotAppliesPendingHistory: the snapshot a leader sends by SNAP holds its
+// committed history even when its tree does not yet (a restarted leader applies its
+// log only once established): the history is applied to a copy, sessions included,
+// and the leader's own tree is left as it is.
+func TestSnapSnapshotAppliesPendingHistory(t *testing.T) {
+	h := newTestHost(t, Config{TickTime: 2000})
+	h.connect(1)
+	h.connect(2)
+	for i, path := range []string{"/x", "/y"} {
+		h.send(1, int32(i+1), &wire.CreateRequest{Op: wire.OpCreate, Path: path, Data: []byte(path), ACL: openACL()})
+		h.reply(1, wire.OpCreate)
+	}
+	h.send(2, 1, &wire.CreateRequest{Op: wire.OpCreate, Path: "/e", ACL: openACL(), Flags: 1})
+	h.reply(2, wire.OpCreate)
+	h.send(2, 2, &wire.CloseSessionRequest{})
+	h.reply(2, wire.OpCloseSession)
+
+	p, err := NewQuorum(Config{ServerID: 1, TickTime: 2000, Members: []Member{{ID: 1}, {ID: 2}, {ID: 3}}},
+		storage.RecoveredState{Records: h.logged}, 2_000_000)
+	require.NoError(t, err)
+	pending := make([]zab.Entry, len(h.logged))
+	for i, r := range h.logged {
+		pending[i] = zab.Entry{Zxid: r.Zxid, Txn: r.Payload}
+	}
+	snap, err := stateMachine{p}.Snapshot(pending)
+	require.NoError(t, err)
+	require.Equal(t, h.logged[len(h.logged)-1].Zxid, snap.Zxid)
+	tree, extra, err := datatree.DecodeSnapshot(snap.Data, p.cfg.treeConfig())
+	require.NoError(t, err)
+	require.True(t, tree.Equal(h.p.tree), "the snapshot's tree differs from the tree that applied the history")
+	require.False(t, tree.Exists("/e"), "the closed session's ephemeral")
+	sessions, _, err := session.DecodeEntries(extra)
+	require.NoError(t, err)
+	require.Equal(t, h.p.sessions.Entries(), sessions)
+	require.Zero(t, p.tree.LastZxid(), "the leader's own tree was changed")
+	require.False(t, p.tree.Exists("/x"))
 }

@@ -37,8 +37,18 @@ func (m *memSM) last() int64 {
 	return m.entries[len(m.entries)-1].Zxid
 }
 
-func (m *memSM) Snapshot() (Snapshot, error) {
-	return Snapshot{Zxid: m.last(), Data: encodeEntries(m.entries)}, nil
+func (m *memSM) Snapshot(pending []Entry) (Snapshot, error) {
+	es := slices.Clone(m.entries)
+	for _, e := range pending {
+		if e.Zxid > m.last() {
+			es = append(es, e)
+		}
+	}
+	s := Snapshot{Zxid: m.base, Data: encodeEntries(es)}
+	if len(es) > 0 {
+		s.Zxid = es[len(es)-1].Zxid
+	}
+	return s, nil
 }
 
 func (m *memSM) TouchedSessions() []byte { return []byte("sessions") }

@@ -318,7 +318,7 @@ func (n *Node) syncLearner(h *learnerHandler, peer int64) error {
 			n.removeHandler(h.id)
 			return ErrNoStateMachine
 		}
-		snap, err := n.cfg.StateMachine.Snapshot()
+		snap, err := n.cfg.StateMachine.Snapshot(n.log.between(n.applied, boundary))
 		if err != nil {
 			n.removeHandler(h.id)
 			return err

@@ -663,3 +663,41 @@ func TestSyncFollowsTheCommitOfItsPoint(t *testing.T) {
 		t.Fatalf("follower's sync point %x, want %x (not the later %x)", frd.SyncsAfter, z1, z2)
 	}
 }
+
+// TestSnapHoldsTheLeadersHistory: a leader whose state machine is behind its history
+// (it restarted from an old snapshot; the history is applied once it is established)
+// syncs a learner by SNAP with a snapshot that holds its whole history, as ZooKeeper's
+// leader, whose tree holds its whole log, does. A snapshot at the applied point would
+// replace the learner's log by less than was committed, and a crash before the rest
+// of the sync is logged would lose those transactions.
+func TestSnapHoldsTheLeadersHistory(t *testing.T) {
+	hs := HardState{AcceptedEpoch: 1, CurrentEpoch: 1}
+	history := []Entry{{Zxid: z(1, 2), Txn: []byte("b")}, {Zxid: z(1, 3), Txn: []byte("c")}}
+	p := &pair{t: t, nodes: map[int64]*Node{}, disk: map[int64]*disk{}, inbox: map[int64][]Packet{}}
+	base := Snapshot{Zxid: z(1, 1), Data: encodeEntries([]Entry{{Zxid: z(1, 1), Txn: []byte("a")}})}
+	sm := &memSM{entries: decodeEntries(base.Data), base: base.Zxid}
+	p.nodes[2] = newTestNode(t, 2, State{HardState: hs, SnapshotZxid: base.Zxid, Log: history}, func(c *Config) { c.StateMachine = sm })
+	p.nodes[1] = newTestNode(t, 1, State{HardState: hs}, nil)
+	p.disk[2] = &disk{hard: hs, snap: base, log: slices.Clone(history)}
+	p.disk[1] = &disk{hard: hs}
+	p.nodes[2].Lead()
+	p.nodes[1].Follow(2)
+	p.settle()
+	var sent []string
+	for _, rd := range p.seen {
+		for _, m := range rd.Messages {
+			if m.To == 1 && (m.Packet.Type == TypeSnap || m.Packet.Type == TypeProposal) {
+				sent = append(sent, m.Packet.Type.String()+" "+hexZxid(m.Packet.Zxid))
+			}
+		}
+	}
+	if want := []string{"SNAP " + hexZxid(z(1, 3))}; !slices.Equal(sent, want) {
+		t.Fatalf("leader sent %q, want %q", sent, want)
+	}
+	if got := p.disk[1].snap; got.Zxid != z(1, 3) || len(decodeEntries(got.Data)) != 3 {
+		t.Fatalf("follower's snapshot at %s holds %d entries, want the 3 of the history", hexZxid(got.Zxid), len(decodeEntries(got.Data)))
+	}
+	if p.nodes[2].Committed() != z(1, 3) || p.nodes[1].Committed() != z(1, 3) {
+		t.Fatalf("committed %s on the leader, %s on the follower", hexZxid(p.nodes[2].Committed()), hexZxid(p.nodes[1].Committed()))
+	}
+}

@@ -31,9 +31,14 @@ type Snapshot struct {
 // StateMachine is what zab asks of the state machine it replicates onto. Both methods
 // are called synchronously from Step and Tick; they must not call back into the Node.
 type StateMachine interface {
-	// Snapshot returns the state machine as applied so far. The leader calls it to
-	// sync a learner that is too far behind for a DIFF.
-	Snapshot() (Snapshot, error)
+	// Snapshot returns the state machine as applied so far with the entries of
+	// pending above it applied on top (pending starts at or below the first entry it
+	// has not applied), leaving the state machine itself as it is. The leader calls it
+	// to sync a learner by SNAP, with its committed history not yet applied: like
+	// ZooKeeper's leader, whose tree holds its whole log, it then sends a snapshot
+	// that holds every transaction committed, so a learner that installs it (which
+	// replaces its log) and crashes before logging the rest loses none it held.
+	Snapshot(pending []Entry) (Snapshot, error)
 	// TouchedSessions returns the opaque session activity report a learner puts in
 	// its PING reply.
 	TouchedSessions() []byte
