@@ -55,8 +55,8 @@ func TestStagedCurrentEpochRepairsACrashInSync(t *testing.T) {
 	if rec.CurrentEpoch != 2 || rec.LastZxid != 0x200000002 {
 		t.Fatalf("recovered currentEpoch %d last zxid %#x, want 2 and 0x200000002", rec.CurrentEpoch, rec.LastZxid)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, versionDir, storage.CurrentEpochFile)); string(got) != "2" {
-		t.Errorf("currentEpoch holds %q after the repair, want \"2\"", got)
+	if got, _ := os.ReadFile(filepath.Join(dir, versionDir, storage.CurrentEpochFile)); string(got) != string(storage.EncodeEpoch(2)) {
+		t.Errorf("currentEpoch holds %q after the repair, want %q", got, storage.EncodeEpoch(2))
 	}
 	if _, err := os.Stat(filepath.Join(dir, versionDir, storage.CurrentEpochTempFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("staged file left after the repair: %v", err)
@@ -85,8 +85,8 @@ func TestWriteEpochGoesThroughTheStagedName(t *testing.T) {
 	if err := f.WriteEpoch(storage.CurrentEpochFile, 3); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, versionDir, storage.CurrentEpochFile)); string(got) != "3" {
-		t.Errorf("currentEpoch holds %q, want \"3\"", got)
+	if got, _ := os.ReadFile(filepath.Join(dir, versionDir, storage.CurrentEpochFile)); string(got) != string(storage.EncodeEpoch(3)) {
+		t.Errorf("currentEpoch holds %q, want %q", got, storage.EncodeEpoch(3))
 	}
 	if _, err := os.Stat(filepath.Join(dir, versionDir, storage.CurrentEpochTempFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("staged file left after WriteEpoch: %v", err)

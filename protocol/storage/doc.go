@@ -27,12 +27,17 @@
 // # Torn tails versus corruption
 //
 // A crash may leave the last write of a log incomplete. Recovery accepts every valid
-// record up to the first damaged one. If no valid record follows anywhere in the file,
-// the damage is a torn tail: the records before it are returned and the host is told to
-// truncate the file there. If a valid record follows, data that was once durable has been
-// damaged, and Recover fails with ErrCorrupt: corrupt data is detected, never served.
-// The same holds across files: damage in one log file followed by records in a later one
-// is corruption, because a crash only tears what was written last.
+// record up to the first damaged one. The damage is a torn tail, cut by a truncate
+// repair, only if the write can have been interrupted there: the file ends inside the
+// record, or (in a file grown with zeros ahead of its writes) the record's bytes are
+// zero from a sector boundary to the end of the file. A complete record that fails its
+// checksum was damaged after it was written; it may have been fsynced and acknowledged,
+// so cutting it would silently lose a transaction a quorum counts on. Like ZooKeeper,
+// which refuses to start on a CRC error in a complete record, Recover then fails with
+// ErrCorrupt, as it does when valid data follows the damage: corrupt data is detected,
+// never served, and never quietly dropped. The same holds across files: damage in one
+// log file followed by records in a later one is corruption, because a crash only
+// tears what was written last. Epoch files carry a checksum line too (EncodeEpoch).
 //
 // # What the host must make durable, and when (reference §4.12)
 //

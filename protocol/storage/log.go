@@ -144,7 +144,7 @@ func scanLog(data []byte) (logScan, error) {
 	}
 	off := int64(LogHeaderSize)
 	for {
-		r, next, why := recordAt(data, off)
+		r, next, why, incomplete := recordAt(data, off)
 		if why != "" {
 			s.end = off
 			if why == "end of file" {
@@ -157,6 +157,12 @@ func scanLog(data []byte) (logScan, error) {
 			}
 			if at, ok := findValidRecord(data, off+1); ok {
 				return s, errorOf(ErrCorrupt, why, " at offset ", itoa(off), ", followed by a valid record at offset ", itoa(at))
+			}
+			if !incomplete && !unwrittenSectors(data, off, next) {
+				// Every byte of the record is there, so the write completed: it was
+				// damaged afterwards, and may have been fsynced and acknowledged.
+				// Cutting it would silently drop a transaction a quorum counts on.
+				return s, errorOf(ErrCorrupt, why, " in the complete last record at offset ", itoa(off))
 			}
 			s.tail, s.tailWhy = tailTorn, why
 			return s, nil
@@ -174,33 +180,59 @@ func scanLog(data []byte) (logScan, error) {
 }
 
 // recordAt decodes the record at off. why is empty on success, "end of file" when off is
-// exactly the end, and otherwise says what is wrong.
-func recordAt(data []byte, off int64) (r Record, next int64, why string) {
+// exactly the end, and otherwise says what is wrong; incomplete is set when the file
+// ends inside the record. next is the record's end as its header claims, or the end of
+// the header when the header is unusable.
+func recordAt(data []byte, off int64) (r Record, next int64, why string, incomplete bool) {
 	n := int64(len(data))
 	switch {
 	case off == n:
-		return r, 0, "end of file"
+		return r, 0, "end of file", false
 	case off+RecordHeaderSize > n:
-		return r, 0, "incomplete record header"
+		return r, n, "incomplete record header", true
 	}
 	h := data[off : off+RecordHeaderSize]
+	next = off + RecordHeaderSize
 	if binary.BigEndian.Uint32(h[16:20]) != checksum(h[:16]) {
-		return r, 0, "record header checksum mismatch"
+		return r, next, "record header checksum mismatch", false
 	}
 	zxid := int64(binary.BigEndian.Uint64(h[0:8]))
 	size := int64(binary.BigEndian.Uint32(h[8:12]))
 	if size > MaxPayload || !isTxnZxid(zxid) {
-		return r, 0, "impossible record header"
+		return r, next, "impossible record header", false
 	}
-	next = off + RecordHeaderSize + size
+	next += size
 	if next > n {
-		return r, 0, "incomplete record payload"
+		return r, n, "incomplete record payload", true
 	}
 	payload := data[off+RecordHeaderSize : next : next]
 	if binary.BigEndian.Uint32(h[12:16]) != checksum(payload) {
-		return r, 0, "record payload checksum mismatch"
+		return r, next, "record payload checksum mismatch", false
 	}
-	return Record{Zxid: zxid, Payload: payload}, next, ""
+	return Record{Zxid: zxid, Payload: payload}, next, "", false
+}
+
+// SectorSize is the unit in which a crash may leave a write unwritten.
+const SectorSize = 512
+
+// unwrittenSectors reports whether the damaged record [off, end) is explained by a write
+// that never reached its last sectors: from a sector boundary inside the record to the
+// end of the file every byte is zero, and the file extends past the record. That is
+// what a crash leaves in a file grown ahead of its writes (pre-allocation): the record's
+// length is all there, its tail still the zeros the file was grown with. A bit flip in
+// a record leaves it otherwise intact, so it is not mistaken for this unless the
+// record happens to end in zeros from a sector boundary and the file was pre-grown.
+func unwrittenSectors(data []byte, off, end int64) bool {
+	n := int64(len(data))
+	if end >= n {
+		return false
+	}
+	z := n // zeros run from z to the end of the file
+	for z > off && data[z-1] == 0 {
+		z--
+	}
+	boundary := (z + SectorSize - 1) / SectorSize * SectorSize
+	return boundary > off && boundary < end
 }
 
 // findValidRecord looks for a complete, valid record starting anywhere at or after from.
@@ -216,7 +248,7 @@ func findValidRecord(data []byte, from int64) (int64, bool) {
 			p += nz - RecordHeaderSize + 1
 			continue
 		}
-		if _, _, why := recordAt(data, p); why == "" {
+		if _, _, why, _ := recordAt(data, p); why == "" {
 			return p, true
 		}
 		p++

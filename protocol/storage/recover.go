@@ -147,9 +147,11 @@ func read(fs FileSet, name string) ([]byte, error) {
 //     no snapshot at all, a node whose logs hold no transaction is fresh, and one whose
 //     logs do fails with ErrNoSnapshot;
 //  2. the log records after the snapshot, from the log file that may hold the record
-//     just after it onwards. A torn tail of the last file with records is cut (a truncate
-//     repair); files with no valid content after it are deleted; damage followed by valid
-//     data, in the same file or a later one, is ErrCorrupt;
+//     just after it onwards. A torn tail of the last file with records (a record the
+//     file ends inside, or whose unwritten sectors read as zeros) is cut (a truncate
+//     repair); files with no valid content after it are deleted; a complete record that
+//     fails its checksum, or damage followed by valid data in the same file or a later
+//     one, is ErrCorrupt;
 //  3. zxids strictly increase (ErrOrder); from the snapshot on, they are consecutive
 //     within an epoch and a new epoch starts at counter 1 (ErrGap);
 //  4. the epoch files. A missing one is rebuilt from the epoch of the last zxid (a write

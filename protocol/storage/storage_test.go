@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -144,7 +145,8 @@ func TestDecodeEpoch(t *testing.T) {
 		{"7", 7, ""},
 		{"12\n", 12, ""},
 		{"  12 \r\n", 12, ""},
-		{"3\ngarbage", 3, ""}, // ZooKeeper reads the first line only
+		{"3\ngarbage", 0, "checksum mismatch"}, // only a checksum may follow the epoch
+		{"3\ncrc32c=00000000\n", 0, "checksum mismatch"},
 		{"", 0, "empty epoch file"},
 		{"\n5", 0, "empty epoch file"},
 		{"0x10", 0, "not a decimal integer"},
@@ -170,8 +172,24 @@ func TestDecodeEpoch(t *testing.T) {
 			t.Errorf("round trip %d: %d, %v", e, got, err)
 		}
 	}
-	if got := string(EncodeEpoch(12)); got != "12" {
-		t.Errorf("EncodeEpoch(12) = %q", got)
+	// ZooKeeper reads the first line: the epoch alone.
+	if got, _, _ := strings.Cut(string(EncodeEpoch(12)), "\n"); got != "12" {
+		t.Errorf("EncodeEpoch(12) first line = %q", got)
+	}
+}
+
+// TestDecodeEpochBitFlip: a flipped bit anywhere in an epoch file is detected, never
+// read as another epoch (in a decimal digit it often makes another digit).
+func TestDecodeEpochBitFlip(t *testing.T) {
+	for _, e := range []int64{0, 1, 9, 1234} {
+		enc := EncodeEpoch(e)
+		for i := range len(enc) * 8 {
+			data := slices.Clone(enc)
+			data[i/8] ^= 1 << (i % 8)
+			if got, err := DecodeEpoch("acceptedEpoch", data); !errors.Is(err, ErrEpoch) {
+				t.Errorf("epoch %d, bit %d flipped (%q): %d, %v; want ErrEpoch", e, i, data, got, err)
+			}
+		}
 	}
 }
 
@@ -227,6 +245,7 @@ func TestRecover(t *testing.T) {
 	a := txns(0x100000001, 4)
 	logA, dataA := mustLog(t, a)
 	rec2 := LogHeaderSize + 2*(RecordHeaderSize+len(a[0].Payload)) // offset of a[2]
+	rec3 := rec2 + RecordHeaderSize + len(a[2].Payload)            // offset of a[3]
 	_, snap3 := mustSnap(t, 0x100000003, "at 3")
 	_, snap0 := mustSnap(t, 0, "empty")
 
@@ -260,8 +279,16 @@ func TestRecover(t *testing.T) {
 			want{zxids: zxidsOf(a[:3]), snap: "snapshot.0", repairs: []string{fmt.Sprintf("truncate log.100000001 at %d", len(dataA)-RecordHeaderSize-len(a[3].Payload))}}},
 		{"pre-allocated zeros are the end", MemFiles{"snapshot.0": snap0, logA: append(slices.Clone(dataA), make([]byte, 4096)...), "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
 			want{zxids: zxidsOf(a), snap: "snapshot.0"}},
-		{"damaged last record truncated", MemFiles{"snapshot.0": snap0, logA: corrupt(dataA, len(dataA)-1), "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
-			want{zxids: zxidsOf(a[:3]), snap: "snapshot.0", repairs: []string{fmt.Sprintf("truncate log.100000001 at %d", len(dataA)-RecordHeaderSize-len(a[3].Payload))}}},
+		{"incomplete last header truncated", MemFiles{"snapshot.0": snap0, logA: dataA[:rec3+7], "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
+			want{zxids: zxidsOf(a[:3]), snap: "snapshot.0", repairs: []string{fmt.Sprintf("truncate log.100000001 at %d", rec3)}}},
+		// A complete last record that fails its checksum was damaged after it was
+		// written; it may have been acknowledged, so it is never silently cut.
+		{"damaged complete last record is an error", MemFiles{"snapshot.0": snap0, logA: corrupt(dataA, len(dataA)-1), "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
+			want{err: ErrCorrupt}},
+		{"damaged header of the complete last record is an error", MemFiles{"snapshot.0": snap0, logA: corrupt(dataA, rec3+9), "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
+			want{err: ErrCorrupt}},
+		{"damaged last record before pre-allocated zeros is an error", MemFiles{"snapshot.0": snap0, logA: append(corrupt(dataA, len(dataA)-1), make([]byte, 4096)...), "currentEpoch": []byte("1"), "acceptedEpoch": []byte("1")},
+			want{err: ErrCorrupt}},
 		{"damaged middle record is an error", MemFiles{"snapshot.0": snap0, logA: corrupt(dataA, rec2+RecordHeaderSize)},
 			want{err: ErrCorrupt}},
 		{"damaged middle header is an error", MemFiles{"snapshot.0": snap0, logA: corrupt(dataA, rec2+9)},
@@ -446,5 +473,53 @@ func TestPurgePlan(t *testing.T) {
 	}
 	if got, err := PurgePlan([]string{"log.1", "log.5"}, 3); err != nil || got != nil {
 		t.Errorf("no snapshot: %q %v", got, err)
+	}
+}
+
+// TestRecoverUnwrittenSectors: in a file grown with zeros ahead of its writes, a crash
+// leaves a torn last record complete in length, its unwritten sectors still zero. That
+// is a torn tail and is cut; a record that merely ends in zero bytes and has a bit
+// flipped is not mistaken for one.
+func TestRecoverUnwrittenSectors(t *testing.T) {
+	recs := make([]Record, 12)
+	for i := range recs {
+		recs[i] = Record{Zxid: 0x100000001 + int64(i), Payload: bytes.Repeat([]byte{byte('a' + i)}, 100)}
+	}
+	_, data := mustLog(t, recs)
+	// The record that straddles the second sector boundary, and where it starts.
+	start, k := int64(LogHeaderSize), 0
+	for ; start+RecordHeaderSize+100 <= 2*SectorSize; k++ {
+		start += RecordHeaderSize + 100
+	}
+	m := node(t, 1)
+	name := LogFileName(recs[0].Zxid)
+
+	torn := append(slices.Clone(data[:2*SectorSize]), make([]byte, 4096)...)
+	m[name] = torn
+	st, err := Recover(m)
+	if err != nil {
+		t.Fatalf("torn at a sector boundary: %v", err)
+	}
+	if !slices.Equal(zxidsOf(st.Records), zxidsOf(recs[:k])) || len(st.Repairs) != 1 ||
+		st.Repairs[0].Kind != RepairTruncate || st.Repairs[0].Offset != start {
+		t.Fatalf("torn at a sector boundary: records %x, repairs %v; want %d records, truncate at %d", zxidsOf(st.Records), st.Repairs, k, start)
+	}
+
+	// The same bytes without room after them: the file ended where the record does,
+	// so the record was not torn by pre-allocation.
+	short := slices.Clone(torn[:start+RecordHeaderSize+100])
+	m[name] = short
+	if _, err := Recover(m); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("zeros up to the end of a file that ends with the record: err = %v, want ErrCorrupt", err)
+	}
+
+	// A last record whose payload ends in zeros, not from a sector boundary, with a
+	// flipped bit, before pre-allocated zeros.
+	zeroTail := append(bytes.Repeat([]byte{'z'}, 60), make([]byte, 40)...)
+	_, data = mustLog(t, append(slices.Clone(recs[:k]), Record{Zxid: recs[k].Zxid, Payload: zeroTail}))
+	flipped := append(corrupt(data, int(start)+RecordHeaderSize+3), make([]byte, 4096)...)
+	m[name] = flipped
+	if _, err := Recover(m); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("flipped record ending in zeros: err = %v, want ErrCorrupt", err)
 	}
 }
