@@ -1,15 +1,12 @@
 package jepsen
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zksim/zksim/checker"
-	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol/bugs"
-	"github.com/zksim/zksim/scenarios"
 )
 
 // TestRealClusterFindsCommitWithoutQuorum switches BROKEN-leader-commit-without-quorum
@@ -22,43 +19,20 @@ func TestRealClusterFindsCommitWithoutQuorum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real server processes for about 20 seconds")
 	}
-	s, err := scenarios.Lookup("leader-isolation")
-	if err != nil {
-		t.Fatal(err)
-	}
 	set, err := bugs.New(bugs.BrokenCommitWithoutQuorum)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, err := nemesis.ParseSchedule(`
+	res, log := runReal(t, "leader-isolation", `
 1s partition-isolate leader for=3s
 6s partition-isolate leader for=3s
 11s partition-isolate leader for=3s
 15s heal-all
 15s liveness
-`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	t.Cleanup(func() {
-		// Run stops everything it started, even when it fails; t.Cleanup runs after a
-		// t.Fatal too.
-		if left := processesIn(t, dir); len(left) > 0 {
-			t.Errorf("server processes left behind: %v", left)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var log strings.Builder
-	res, err := Run(ctx, Options{Scenario: s, Seed: 1, Nodes: 3, Clients: 9, Quiesce: 5 * time.Second,
-		Schedule: sched, Binary: sharedServer(t), Dir: dir, Log: &log, Bugs: set})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
+`, Options{Seed: 1, Clients: 9, Quiesce: 5 * time.Second, Bugs: set})
 	line := res.VerdictLine()
 	if !strings.HasPrefix(line, "verdict: FAIL scenario=leader-isolation seed=1 ") {
-		t.Fatalf("the bug went unnoticed: %s\n%s", line, log.String())
+		t.Fatalf("the bug went unnoticed: %s\n%s", line, log)
 	}
 	failed := map[checker.Property]bool{}
 	for _, f := range res.Failures() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -66,12 +67,16 @@ type node struct {
 	cmd                       *exec.Cmd
 	exited                    chan struct{}
 	state                     nemesis.Status
-	pendingDisk               []nemesis.Kind    // applied at the next restart
-	clock                     server.ClockState // what the clock file says; kept across restarts
+	pendingDisk               []nemesis.Kind                      // applied at the next restart
+	clock                     server.ClockState                   // what the clock file says; kept across restarts
+	armed                     map[nemesis.CrashPoint]server.Armed // what the crash file says
 }
 
 // clockFile is where the server reads its test-only skewed clock.
 func (n *node) clockFile() string { return filepath.Join(n.dir, "clock") }
+
+// crashFile is where the server reads its test-only armed crash points.
+func (n *node) crashFile() string { return filepath.Join(n.dir, "crash") }
 
 // Cluster is a real ensemble of zkserver processes behind relays; it implements
 // nemesis.Target.
@@ -87,6 +92,7 @@ type Cluster struct {
 	notes   map[string]bool     // skipped fault kinds, with why
 	diskRng *rand.Rand
 	timers  []*time.Timer
+	armSeq  int64 // names each arming of a crash point (server.Armed.Seq)
 }
 
 var _ nemesis.Target = (*Cluster)(nil)
@@ -215,7 +221,8 @@ func (c *Cluster) startLocked(n *node) error {
 		return err
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
-	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "--test-only-clock-file", n.clockFile(), "start-foreground", n.cfg)...)
+	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "--test-only-clock-file", n.clockFile(),
+		"--test-only-crash-file", n.crashFile(), "start-foreground", n.cfg)...)
 	cmd.Dir = n.dir
 	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -231,8 +238,12 @@ func (c *Cluster) startLocked(n *node) error {
 		close(exited)
 		c.mu.Lock()
 		if n.cmd == cmd {
-			n.state = nemesis.Crashed // died on its own (refused its data, a disk error)
-			c.notes[fmt.Sprintf("node %d exited on its own: see server-%d.log", n.id, n.id)] = true
+			n.state = nemesis.Crashed
+			if cmd.ProcessState.ExitCode() == server.CrashPointExitCode {
+				c.notes[fmt.Sprintf("node %d crashed at an armed crash point (%s)", n.id, firedPoints(n))] = true
+			} else { // refused its data, a disk error
+				c.notes[fmt.Sprintf("node %d exited on its own: see server-%d.log", n.id, n.id)] = true
+			}
 		}
 		c.mu.Unlock()
 	}()
@@ -799,16 +810,66 @@ func (c *Cluster) damage(n *node, kind nemesis.Kind) error {
 	}
 }
 
-const noCrashPoints = "crash points skipped: zkserver has no test-only crash-point hook"
-
-// ArmCrashPoint is skipped: the real server has no crash-point hook.
-func (c *Cluster) ArmCrashPoint(int, nemesis.CrashPoint, int) error {
-	c.note(noCrashPoints)
-	return nil
+// ArmCrashPoint writes point into the server's crash file (zkserver
+// --test-only-crash-file): the server exits with status 137, as after kill -9, the nth
+// time it reaches that step, and stays crashed until a Restart. The count starts
+// again when the server restarts. A point the server never reaches is noted.
+func (c *Cluster) ArmCrashPoint(id int, point nemesis.CrashPoint, nth int) error {
+	if _, ok := c.links[id]; ok {
+		return fmt.Errorf("%w: crash point on client %d", ErrNode, id)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.node(id)
+	if err != nil {
+		return err
+	}
+	if !point.Valid() {
+		return fmt.Errorf("%w: %q", nemesis.ErrUnknownCrashPoint, point)
+	}
+	if !slices.Contains(server.HookedCrashPoints, point) {
+		c.notes[fmt.Sprintf("crash point %s is not one zkserver reaches: armed for nothing", point)] = true
+	}
+	if n.armed == nil {
+		n.armed = map[nemesis.CrashPoint]server.Armed{}
+	}
+	c.armSeq++
+	n.armed[point] = server.Armed{Point: point, Nth: max(nth, 1), Seq: c.armSeq}
+	return c.writeCrashFileLocked(n)
 }
 
-// DisarmCrashPoint has nothing to disarm.
-func (c *Cluster) DisarmCrashPoint(int, nemesis.CrashPoint) error { return nil }
+// DisarmCrashPoint removes point from the server's crash file.
+func (c *Cluster) DisarmCrashPoint(id int, point nemesis.CrashPoint) error {
+	if _, ok := c.links[id]; ok {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.node(id)
+	if err != nil {
+		return err
+	}
+	if _, ok := n.armed[point]; !ok {
+		return nil
+	}
+	delete(n.armed, point)
+	return c.writeCrashFileLocked(n)
+}
+
+func (c *Cluster) writeCrashFileLocked(n *node) error {
+	// WriteCrashFile sorts them.
+	return server.WriteCrashFile(n.crashFile(), slices.Collect(maps.Values(n.armed)))
+}
+
+// firedPoints names the point n's server last recorded crashing at.
+func firedPoints(n *node) string {
+	b, _ := os.ReadFile(server.FiredFile(n.crashFile()))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if name, _, ok := strings.Cut(lines[len(lines)-1], " "); ok {
+		return name
+	}
+	return "not recorded"
+}
 
 // HealAll heals partitions and links, resumes paused and restarts crashed servers.
 func (c *Cluster) HealAll() error {
@@ -827,6 +888,12 @@ func (c *Cluster) HealAll() error {
 		n.clientRelay.Set(Pass, Pass)
 		n.clientRelay.SetDelay(0)
 		n.pendingDisk = nil
+		if len(n.armed) > 0 {
+			clear(n.armed)
+			if err := c.writeCrashFileLocked(n); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		switch n.state {
 		case nemesis.Paused:
 			if err := syscall.Kill(-n.cmd.Process.Pid, syscall.SIGCONT); err != nil {

@@ -17,9 +17,12 @@
 // tail) are applied to the files of a crashed server before it restarts; a fault asked
 // for while the server runs waits for its next crash. Clock bumps and drift rewrite
 // the server's test-only clock file (zkserver --test-only-clock-file), which it
-// re-reads at every tick; clock faults aimed at clients are skipped. The server has
-// no fsync-lying or crash-point hooks, so disk-lost-fsync, disk-failed-sync and crash
-// points are skipped and reported as skipped.
+// re-reads at every tick; clock faults aimed at clients are skipped. Crash points are
+// written to the server's test-only crash file (zkserver --test-only-crash-file): the
+// server exits with status 137 at the armed step and restarts like after kill -9. The
+// server has no fsync-lying hook, so disk-lost-fsync and disk-failed-sync are skipped
+// and reported as skipped; a kill keeps the page cache, so even a crash point before
+// an fsync does not lose what was written.
 //
 // Faults aimed at a client id act on the client's own side of its connection: a
 // paused or crashed client issues nothing and its bytes are held (so its session may
