@@ -200,6 +200,7 @@ type Peer struct {
 
 	conns       map[ConnID]*conn
 	connOrder   []ConnID // sorted, for deterministic iteration
+	flushOrder  []ConnID // scratch copy of connOrder, which flushing may shrink
 	sessionConn map[session.ID]ConnID
 
 	// now is the elapsed-time clock (ms) that session expiry, ZAB and election run

@@ -645,6 +645,8 @@ func (p *Peer) quorumReady() Ready {
 		rd.PeerMessages = append(rd.PeerMessages, PeerMessage{To: m.To, Channel: ChannelQuorum, Data: buf[start:ends[i]:ends[i]], AfterPersist: m.AfterPersist})
 		start = ends[i]
 	}
+	q.zn.RecycleMessages(zr.Messages)
+	zr.Messages = nil
 	if zr.Status != nil && zr.Status.Reason != "" {
 		p.cfg.Logger.Info("role ended", "role", zr.Status.Role, "reason", zr.Status.Reason)
 		if rd.Role != nil && rd.Role.Reason == "" && zr.Status.Role == zab.RoleLooking {
@@ -716,7 +718,8 @@ func (p *Peer) quorumAdvance() {
 		}
 		q.zn.Advance()
 	}
-	for _, c := range slices.Clone(p.connOrder) {
+	p.flushOrder = append(p.flushOrder[:0], p.connOrder...)
+	for _, c := range p.flushOrder {
 		p.flush(p.conns[c])
 	}
 	if p.sinceSnap >= p.cfg.SnapCount {

@@ -39,6 +39,7 @@ type Node struct {
 	hardDirty  bool
 	hardSeq    int64 // bumped by every epoch write
 	msgs       []Message
+	spareMsgs  []Message      // a slice handed back by RecycleMessages, for the next msgs
 	marked     map[int64]bool // peers with an AfterPersist message in msgs
 	requests   []Request
 	reports    []SessionReport
@@ -251,9 +252,18 @@ func (n *Node) Ready() Ready {
 	}
 	n.readyHardSeq, n.readyApplied = n.hardSeq, n.applying
 	n.status, n.snapshot, n.truncate, n.truncateTo, n.entries, n.hardDirty = nil, nil, false, 0, nil, false
-	n.msgs, n.requests, n.reports, n.revals = nil, nil, nil, nil
+	n.msgs, n.spareMsgs = n.spareMsgs, nil
+	n.requests, n.reports, n.revals = nil, nil, nil
 	clear(n.marked)
 	return rd
+}
+
+// RecycleMessages hands back the Messages of a Ready the host no longer reads (sent
+// or copied), so that a later Ready reuses their slice instead of allocating one: a
+// busy node's messages are otherwise its largest allocation.
+func (n *Node) RecycleMessages(ms []Message) {
+	clear(ms)
+	n.spareMsgs = ms[:0]
 }
 
 // Advance tells the Node that the last Ready was acted on: its persistence is durable
