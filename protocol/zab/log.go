@@ -18,18 +18,24 @@ func (l *memLog) last() int64 {
 	return l.entries[len(l.entries)-1].Zxid
 }
 
-// after returns the index of the first entry with zxid > z.
+// after returns the index of the first entry with zxid > z. Callers mostly ask about
+// the newest entries, so the end is checked first; the search is written out because
+// it runs on every commit and Advance.
 func (l *memLog) after(z int64) int {
-	i, _ := slices.BinarySearchFunc(l.entries, z+1, func(e Entry, z int64) int {
-		switch {
-		case e.Zxid < z:
-			return -1
-		case e.Zxid > z:
-			return 1
+	es := l.entries
+	if len(es) == 0 || es[len(es)-1].Zxid <= z {
+		return len(es)
+	}
+	lo, hi := 0, len(es)-1 // es[hi].Zxid > z
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if es[m].Zxid <= z {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		return 0
-	})
-	return i
+	}
+	return lo
 }
 
 // has reports whether z is the base or an entry.
@@ -48,9 +54,11 @@ func (l *memLog) between(lo, hi int64) []Entry {
 
 func (l *memLog) append(e Entry) { l.entries = append(l.entries, e) }
 
-// truncate drops entries above z.
+// truncate drops entries above z. The capacity goes too, so that later appends never
+// overwrite entries a Ready handed out (CommittedEntries alias the log).
 func (l *memLog) truncate(z int64) {
-	l.entries = l.entries[:l.after(z)]
+	i := l.after(z)
+	l.entries = l.entries[:i:i]
 }
 
 // reset makes the log empty after z (snapshot installed).
@@ -62,6 +70,9 @@ func (l *memLog) reset(z int64) {
 // trim forgets entries up to applied beyond the newest keep of them. It waits until
 // there are keep extra entries so that the copy is amortized.
 func (l *memLog) trim(applied int64, keep int) {
+	if len(l.entries) < keep+max(keep, 1) {
+		return // n below cannot reach max(keep, 1)
+	}
 	n := l.after(applied) - keep
 	if n < max(keep, 1) {
 		return

@@ -233,7 +233,10 @@ func (n *Node) Ready() Ready {
 	}
 	rd.MustSync = rd.Snapshot != nil || rd.Truncate || len(rd.Entries) > 0 || rd.HardState != nil
 	if to := n.applicable(); to > n.applying {
-		rd.CommittedEntries = slices.Clone(n.log.between(n.applying, to))
+		// The log never rewrites entries in place (truncate drops the capacity,
+		// trim copies), so the host may read these while the Node runs on.
+		ce := n.log.between(n.applying, to)
+		rd.CommittedEntries = ce[:len(ce):len(ce)]
 		n.applying = to
 	}
 	// A sync completes once its sync point is applied, so that its answer follows the
