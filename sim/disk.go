@@ -40,7 +40,10 @@ type syncOp struct {
 // directory were synced with them.
 //
 // A crash drops unsynced data. With DiskOptions.TornProbability a file with unsynced
-// appends keeps a prefix of them, cut at an arbitrary byte (a torn last record).
+// appends keeps a prefix of them, cut at an arbitrary byte (a torn last record): the
+// file ends inside the record, its bytes are never garbage, and what was synced is
+// whole. A damaged record that is complete is therefore never a torn write, and
+// storage.Recover refuses it.
 // Faults: a Sync may report ErrSyncFailed, or report success and lose the write
 // (LostWriteProbability), and CorruptBit flips a bit of durable data. Reads return
 // exactly what survived.
