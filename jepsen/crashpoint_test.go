@@ -2,20 +2,31 @@ package jepsen
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/scenarios"
 )
 
-// runReal runs sched against three real servers with scenario's settings and opts,
-// and requires that no server process outlives the test, whatever its outcome.
+// runReal runs sched against three real servers with the settings of scenario (a
+// name, or a file under testdata) and opts, and requires that no server process
+// outlives the test, whatever its outcome.
 func runReal(t *testing.T, scenario, sched string, opts Options) (*Result, string) {
 	t.Helper()
-	s, err := scenarios.Lookup(scenario)
+	var s scenarios.Scenario
+	var err error
+	if strings.HasSuffix(scenario, ".json") {
+		s, err = scenarios.Load(filepath.Join("testdata", scenario))
+	} else {
+		s, err = scenarios.Lookup(scenario)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,5 +85,37 @@ func TestRealCrashPointKillsAndRestarts(t *testing.T) {
 	}
 	for _, f := range res.Failures() {
 		t.Errorf("violation: %s", f.String())
+	}
+}
+
+// TestRealClusterFindsSnapDueAfterCrashPoint switches ZOOKEEPER-4352 on in three real
+// servers and runs testdata/snap-due.sched: a follower dies at a crash point and
+// comes back older than the restarted leader's committed log, so a SNAP is due and the
+// bug answers with a DIFF. The follower then misses transactions: the servers diverge
+// and its clients read a past state.
+func TestRealClusterFindsSnapDueAfterCrashPoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real server processes for about 25 seconds")
+	}
+	set, err := bugs.New(bugs.ZK4352)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := os.ReadFile(filepath.Join("testdata", "snap-due.sched"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, log := runReal(t, "sync-points.json", string(sched), Options{Seed: 1, Clients: 9,
+		Duration: 14 * time.Second, Quiesce: 8 * time.Second, Bugs: set})
+	if !slices.Contains(res.Notes, "node 1 crashed at an armed crash point (follower-append-before-fsync)") {
+		t.Fatalf("the crash point did not fire: %q\n%s", res.Notes, log)
+	}
+	failed := map[checker.Property]bool{}
+	for _, f := range res.Failures() {
+		failed[f.Property] = true
+		t.Logf("violation: %s", f.String())
+	}
+	if !failed[PropConverged] {
+		t.Errorf("the diverged follower went unnoticed; failures: %v\n%s", res.Failures(), log)
 	}
 }
