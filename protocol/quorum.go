@@ -132,6 +132,9 @@ type quorum struct {
 	msgs       []PeerMessage // election messages not yet handed out
 	roleChange *RoleChange
 	events     []NodeEvent
+	// handed are the slices of the last Ready, spare those of an earlier one that
+	// Advance gave back: a Ready per message would otherwise allocate them each time.
+	handed, spare readySlices
 	// inflight is the zab.Ready taken by Ready, acted on by Advance (held by value:
 	// one per message, it would otherwise be allocated per message).
 	inflight    zab.Ready
@@ -602,12 +605,28 @@ func (p *Peer) quorumHasReady() bool {
 		(!q.hasInflight && q.zn.HasReady())
 }
 
+// readySlices are a Ready's slices that the Peer reuses after Advance.
+type readySlices struct {
+	out    []Output
+	msgs   []PeerMessage
+	events []NodeEvent
+}
+
 func (p *Peer) quorumReady() Ready {
 	q := p.q
 	rd := Ready{Out: p.out, PeerMessages: q.msgs, Role: q.roleChange, Events: q.events, Snapshot: p.snapshot}
-	p.out, q.msgs, q.roleChange, q.events, p.snapshot = nil, nil, nil, nil, nil
+	p.out, q.msgs, q.roleChange, q.events, p.snapshot = q.spare.out, q.spare.msgs, nil, q.spare.events, nil
+	q.spare = readySlices{}
+	p.addZabReady(&rd)
+	q.handed = readySlices{out: rd.Out, msgs: rd.PeerMessages, events: rd.Events}
+	return rd
+}
+
+// addZabReady adds ZAB's outputs to rd, unless ZAB's previous Ready is still in flight.
+func (p *Peer) addZabReady(rd *Ready) {
+	q := p.q
 	if q.hasInflight || !q.zn.HasReady() {
-		return rd
+		return
 	}
 	q.inflight, q.hasInflight = q.zn.Ready(), true
 	zr := &q.inflight
@@ -653,7 +672,6 @@ func (p *Peer) quorumReady() Ready {
 			rd.Role.Reason = zr.Status.Reason
 		}
 	}
-	return rd
 }
 
 // quorumAdvance acts on the ZAB outputs of the last Ready, whose persistence is now
@@ -662,6 +680,13 @@ func (p *Peer) quorumReady() Ready {
 // pipeline, and complete revalidations and syncs.
 func (p *Peer) quorumAdvance() {
 	q := p.q
+	if h := q.handed; h.out != nil || h.msgs != nil || h.events != nil {
+		clear(h.out)
+		clear(h.msgs)
+		clear(h.events)
+		q.spare = readySlices{out: h.out[:0], msgs: h.msgs[:0], events: h.events[:0]}
+		q.handed = readySlices{}
+	}
 	if q.hasInflight {
 		zr := q.inflight
 		q.inflight, q.hasInflight = zab.Ready{}, false
