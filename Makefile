@@ -98,20 +98,26 @@ jepsen:
 	done; done
 
 # Jepsen mode with catalogued bugs switched on in every zkserver (--test-only-bugs):
-# each BUG:SCENARIO[:SCHEDULE-FILE] of JEPSEN_BUGS over JEPSEN_BUG_SEEDS, as a Markdown
+# each BUG:SCENARIO[:SCHEDULE-FILE] of JEPSEN_BUGS (SCENARIO a name or a .json file) over JEPSEN_BUG_SEEDS, as a Markdown
 # table (docs/jepsen-bugs.md). "none" runs the correct server as a control; the target
 # fails only when a control run fails, since a real run is not bit-reproducible.
 .PHONY: jepsen-bugs
 JEPSEN_ONEWAY = one-way:jepsen/testdata/leader-oneway.sched
-JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:sync-crash none:$(JEPSEN_ONEWAY) \
+JEPSEN_SYNC = jepsen/testdata/sync-points.json
+JEPSEN_SNAPDUE = $(JEPSEN_SYNC):jepsen/testdata/snap-due.sched
+JEPSEN_SNAPKILLS = $(JEPSEN_SYNC):jepsen/testdata/snap-due-kills.sched
+JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:$(JEPSEN_SYNC) none:$(JEPSEN_SNAPDUE) none:$(JEPSEN_SNAPKILLS) none:$(JEPSEN_ONEWAY) \
 	BROKEN-leader-commit-without-quorum:leader-isolation BROKEN-ack-before-fsync:kill-restart \
 	ZOOKEEPER-1154:leader-isolation ZOOKEEPER-1154:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-1156:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-2832:leader-isolation ZOOKEEPER-2832:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-2845:leader-isolation ZOOKEEPER-2845:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-4925:kill-restart ZOOKEEPER-4925:$(JEPSEN_ONEWAY) \
-	ZOOKEEPER-1282:sync-crash ZOOKEEPER-3104:sync-crash ZOOKEEPER-3642:sync-crash ZOOKEEPER-3911:sync-crash \
-	ZOOKEEPER-4352:sync-crash ZOOKEEPER-4643:sync-crash ZOOKEEPER-4646:sync-crash ZOOKEEPER-4685:sync-crash
+	ZOOKEEPER-1156:$(JEPSEN_SYNC) ZOOKEEPER-2845:$(JEPSEN_SYNC) ZOOKEEPER-4925:$(JEPSEN_SYNC) \
+	ZOOKEEPER-1282:$(JEPSEN_SYNC) ZOOKEEPER-3104:$(JEPSEN_SYNC) ZOOKEEPER-3642:$(JEPSEN_SYNC) ZOOKEEPER-3911:$(JEPSEN_SYNC) \
+	ZOOKEEPER-4352:$(JEPSEN_SYNC) ZOOKEEPER-4643:$(JEPSEN_SYNC) ZOOKEEPER-4646:$(JEPSEN_SYNC) ZOOKEEPER-4685:$(JEPSEN_SYNC) \
+	ZOOKEEPER-4352:$(JEPSEN_SNAPKILLS) ZOOKEEPER-4352:$(JEPSEN_SNAPDUE) ZOOKEEPER-3104:$(JEPSEN_SNAPDUE) ZOOKEEPER-3642:$(JEPSEN_SNAPDUE) \
+	ZOOKEEPER-3911:$(JEPSEN_SNAPDUE) ZOOKEEPER-4643:$(JEPSEN_SNAPDUE) ZOOKEEPER-4646:$(JEPSEN_SNAPDUE)
 JEPSEN_BUG_SEEDS ?= 1 2 3
 JEPSEN_BUG_FLAGS ?= --nodes 3 --clients 9 --duration 20s --quiesce 8s
 jepsen-bugs:
@@ -122,8 +128,9 @@ jepsen-bugs:
 	  [ "$$rest" = "$$s" ] || sched=$${rest#*:}; \
 	  for seed in $(JEPSEN_BUG_SEEDS); do \
 	    flags=; [ "$$bug" = none ] || flags="--bug $$bug"; [ -z "$$sched" ] || flags="$$flags --schedule $$sched"; \
+	    case $$s in *.json) sflag="--scenario-file $$s";; *) sflag="--scenario $$s";; esac; \
 	    start=$$(date +%s); \
-	    $$dir/zksim jepsen --zkserver $$dir/zkserver --scenario $$s --seed $$seed $(JEPSEN_BUG_FLAGS) $$flags >$$dir/out 2>&1 || true; \
+	    $$dir/zksim jepsen --zkserver $$dir/zkserver $$sflag --seed $$seed $(JEPSEN_BUG_FLAGS) $$flags >$$dir/out 2>&1 || true; \
 	    v=$$(sed -n 's/^verdict: \([A-Z]*\) .*/\1/p' $$dir/out); [ -n "$$v" ] || v="error: $$(tail -1 $$dir/out)"; \
 	    checks=$$(sed -n 's/^violation: \([^:]*\):.*/\1/p' $$dir/out | sort -u | paste -sd, - | sed 's/,/, /g'); \
 	    echo "| $$bug | $$s | $${sched:-generated} | $$seed | $$v | $$checks | $$(( $$(date +%s) - start ))s |"; \
