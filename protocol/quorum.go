@@ -132,6 +132,7 @@ type quorum struct {
 	msgs       []PeerMessage // election messages not yet handed out
 	roleChange *RoleChange
 	events     []NodeEvent
+	packets    []byte // chunk that encoded quorum packets are carved from
 	// handed are the slices of the last Ready, spare those of an earlier one that
 	// Advance gave back: a Ready per message would otherwise allocate them each time.
 	handed, spare readySlices
@@ -605,6 +606,9 @@ func (p *Peer) quorumHasReady() bool {
 		(!q.hasInflight && q.zn.HasReady())
 }
 
+// packetChunk is the size of the chunks quorum packets are encoded into.
+const packetChunk = 4096
+
 // readySlices are a Ready's slices that the Peer reuses after Advance.
 type readySlices struct {
 	out    []Output
@@ -645,19 +649,26 @@ func (p *Peer) addZabReady(rd *Ready) {
 		rd.HardState = &HardState{AcceptedEpoch: zr.HardState.AcceptedEpoch, CurrentEpoch: zr.HardState.CurrentEpoch}
 	}
 	rd.MustSync = zr.MustSync
-	// One buffer holds every packet of the Ready (one allocation, not one per
-	// message); each message's Data is its own capped slice of it.
+	// The packets are encoded into a shared chunk (one allocation per few kilobytes,
+	// not per Ready or message); each message's Data is its own capped slice of it.
 	rd.PeerMessages = slices.Grow(rd.PeerMessages, len(zr.Messages))
 	size := 0
 	for _, m := range zr.Messages {
 		size += 20 + len(m.Packet.Data) // type, zxid, data length, authinfo count
 	}
-	buf := make([]byte, 0, size)
+	free := cap(q.packets) - len(q.packets)
+	if free < size {
+		q.packets, free = make([]byte, 0, max(size, packetChunk)), max(size, packetChunk)
+	}
+	buf := q.packets[len(q.packets):len(q.packets)]
 	var endsOnStack [16]int
 	ends := endsOnStack[:0]
 	for _, m := range zr.Messages {
 		buf = m.Packet.AppendTo(buf)
 		ends = append(ends, len(buf))
+	}
+	if len(buf) <= free { // else append moved buf out of the chunk
+		q.packets = q.packets[:len(q.packets)+len(buf)]
 	}
 	start := 0
 	for i, m := range zr.Messages {
