@@ -200,8 +200,9 @@ type Peer struct {
 	q        *quorum // nil for a standalone server
 
 	conns       map[ConnID]*conn
-	connOrder   []ConnID // sorted, for deterministic iteration
-	flushOrder  []ConnID // scratch copy of connOrder, which flushing may shrink
+	connOrder   []ConnID           // sorted, for deterministic iteration
+	flushOrder  []ConnID           // scratch copy of connOrder, which flushing may shrink
+	triggers    []datatree.Trigger // scratch for the watches a transaction fires
 	sessionConn map[session.ID]ConnID
 
 	// now is the elapsed-time clock (ms) that session expiry, ZAB and election run
@@ -809,7 +810,7 @@ func (p *Peer) Advance() {
 // applyTxn applies a committed transaction to the tree and the session table, and
 // queues the watch notifications it fires.
 func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Result {
-	res := p.tree.Apply(hdr, txn)
+	res := p.tree.ApplyAppend(hdr, txn, p.triggers[:0])
 	switch hdr.Type {
 	case wire.OpCreateSession:
 		if t, ok := txn.(*datatree.CreateSessionTxn); ok {
@@ -843,6 +844,9 @@ func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Resul
 			p.emit(cn, wire.AppendNotification(nil, -1, &wire.WatcherEvent{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path}), false)
 		}
 	}
+	// The triggers are handled; their slice serves the next transaction.
+	clear(res.Triggers)
+	p.triggers, res.Triggers = res.Triggers[:0], nil
 	return res
 }
 

@@ -50,8 +50,12 @@ type OpResult struct {
 // transactions a fuzzy snapshot already holds (a create of an existing node only moves
 // the parent's cversion and pzxid forward). The tree keeps the slices in txn; the
 // caller must not modify them afterwards.
-func (t *Tree) Apply(hdr TxnHeader, txn Txn) Result {
-	res := Result{Zxid: hdr.Zxid, Type: hdr.Type}
+func (t *Tree) Apply(hdr TxnHeader, txn Txn) Result { return t.ApplyAppend(hdr, txn, nil) }
+
+// ApplyAppend is Apply with the triggers appended to trig, so that a caller that
+// applies many transactions can reuse one slice for them.
+func (t *Tree) ApplyAppend(hdr TxnHeader, txn Txn, trig []Trigger) Result {
+	res := Result{Zxid: hdr.Zxid, Type: hdr.Type, Triggers: trig}
 	if hdr.Type == wire.OpMulti {
 		m, ok := txn.(*MultiTxn)
 		if !ok {
