@@ -152,7 +152,8 @@ type Output struct {
 
 // Ready is what the Peer asks its host to do. See the package documentation for the
 // order in which the host must do it. An ensemble member reuses the arrays of Out,
-// PeerMessages and Events once Advance is called: the host copies what it keeps longer.
+// PeerMessages, Events and Records once Advance is called: the host copies what it
+// keeps longer.
 type Ready struct {
 	// Records are transactions to append to the log. They must be durable (fsync'ed
 	// when MustSync) before Advance is called.

@@ -611,18 +611,19 @@ const packetChunk = 4096
 
 // readySlices are a Ready's slices that the Peer reuses after Advance.
 type readySlices struct {
-	out    []Output
-	msgs   []PeerMessage
-	events []NodeEvent
+	out     []Output
+	msgs    []PeerMessage
+	events  []NodeEvent
+	records []storage.Record
 }
 
 func (p *Peer) quorumReady() Ready {
 	q := p.q
 	rd := Ready{Out: p.out, PeerMessages: q.msgs, Role: q.roleChange, Events: q.events, Snapshot: p.snapshot}
 	p.out, q.msgs, q.roleChange, q.events, p.snapshot = q.spare.out, q.spare.msgs, nil, q.spare.events, nil
-	q.spare = readySlices{}
 	p.addZabReady(&rd)
-	q.handed = readySlices{out: rd.Out, msgs: rd.PeerMessages, events: rd.Events}
+	q.spare = readySlices{}
+	q.handed = readySlices{out: rd.Out, msgs: rd.PeerMessages, events: rd.Events, records: rd.Records}
 	return rd
 }
 
@@ -640,9 +641,9 @@ func (p *Peer) addZabReady(rd *Ready) {
 	}
 	rd.Truncate, rd.TruncateTo = zr.Truncate, zr.TruncateTo
 	if len(zr.Entries) > 0 {
-		rd.Records = make([]storage.Record, len(zr.Entries))
-		for i, e := range zr.Entries {
-			rd.Records[i] = storage.Record{Zxid: e.Zxid, Payload: e.Txn}
+		rd.Records = q.spare.records
+		for _, e := range zr.Entries {
+			rd.Records = append(rd.Records, storage.Record{Zxid: e.Zxid, Payload: e.Txn})
 		}
 	}
 	if zr.HardState != nil {
@@ -691,11 +692,12 @@ func (p *Peer) addZabReady(rd *Ready) {
 // pipeline, and complete revalidations and syncs.
 func (p *Peer) quorumAdvance() {
 	q := p.q
-	if h := q.handed; h.out != nil || h.msgs != nil || h.events != nil {
+	if h := q.handed; h.out != nil || h.msgs != nil || h.events != nil || h.records != nil {
 		clear(h.out)
 		clear(h.msgs)
 		clear(h.events)
-		q.spare = readySlices{out: h.out[:0], msgs: h.msgs[:0], events: h.events[:0]}
+		clear(h.records)
+		q.spare = readySlices{out: h.out[:0], msgs: h.msgs[:0], events: h.events[:0], records: h.records[:0]}
 		q.handed = readySlices{}
 	}
 	if q.hasInflight {

@@ -1,7 +1,5 @@
 package zab
 
-import "slices"
-
 // memLog is the tail of the transaction log that zab keeps in memory: every entry
 // after base, in increasing zxid order. Entries up to base are in the state machine.
 //
@@ -78,5 +76,8 @@ func (l *memLog) trim(applied int64, keep int) {
 		return
 	}
 	l.base = l.entries[n-1].Zxid
-	l.entries = slices.Clone(l.entries[n:])
+	// A copy (handed-out entries stay intact) with room for the keep entries that
+	// come before the next trim, so that appends do not regrow it meanwhile.
+	rest := l.entries[n:]
+	l.entries = append(make([]Entry, 0, len(rest)+keep+1), rest...)
 }
