@@ -29,8 +29,8 @@
 // A crash may leave the last write of a log incomplete. Recovery accepts every valid
 // record up to the first damaged one. The damage is a torn tail, cut by a truncate
 // repair, only if the write can have been interrupted there: the file ends inside the
-// record, or (in a file grown with zeros ahead of its writes) the record's bytes are
-// zero from a sector boundary to the end of the file. A complete record that fails its
+// record, or (in a file grown with zeros ahead of its writes, in whole sectors) the
+// record's bytes are zero from a sector boundary to the end of the file. A complete record that fails its
 // checksum was damaged after it was written; it may have been fsynced and acknowledged,
 // so cutting it would silently lose a transaction a quorum counts on. Like ZooKeeper,
 // which refuses to start on a CRC error in a complete record, Recover then fails with

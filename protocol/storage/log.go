@@ -217,14 +217,15 @@ const SectorSize = 512
 
 // unwrittenSectors reports whether the damaged record [off, end) is explained by a write
 // that never reached its last sectors: from a sector boundary inside the record to the
-// end of the file every byte is zero, and the file extends past the record. That is
-// what a crash leaves in a file grown ahead of its writes (pre-allocation): the record's
-// length is all there, its tail still the zeros the file was grown with. A bit flip in
-// a record leaves it otherwise intact, so it is not mistaken for this unless the
-// record happens to end in zeros from a sector boundary and the file was pre-grown.
+// end of the file every byte is zero, and the file extends past the record to a whole
+// number of sectors. That is what a crash leaves in a file grown ahead of its writes
+// (pre-allocation, in whole sectors): the record's length is all there, its tail still
+// the zeros the file was grown with. A bit flip in a record leaves it otherwise intact,
+// so it is not mistaken for this unless the record happens to end in zeros from a
+// sector boundary in a file so grown.
 func unwrittenSectors(data []byte, off, end int64) bool {
 	n := int64(len(data))
-	if end >= n {
+	if end >= n || n%SectorSize != 0 {
 		return false
 	}
 	z := n // zeros run from z to the end of the file

@@ -513,11 +513,17 @@ func TestRecoverUnwrittenSectors(t *testing.T) {
 		t.Fatalf("zeros up to the end of a file that ends with the record: err = %v, want ErrCorrupt", err)
 	}
 
+	// Zeros after the record, but not to a whole number of sectors: no file was grown so.
+	m[name] = append(slices.Clone(torn), 0)
+	if _, err := Recover(m); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("zeros to a length of no whole sectors: err = %v, want ErrCorrupt", err)
+	}
+
 	// A last record whose payload ends in zeros, not from a sector boundary, with a
 	// flipped bit, before pre-allocated zeros.
 	zeroTail := append(bytes.Repeat([]byte{'z'}, 60), make([]byte, 40)...)
 	_, data = mustLog(t, append(slices.Clone(recs[:k]), Record{Zxid: recs[k].Zxid, Payload: zeroTail}))
-	flipped := append(corrupt(data, int(start)+RecordHeaderSize+3), make([]byte, 4096)...)
+	flipped := append(corrupt(data, int(start)+RecordHeaderSize+3), make([]byte, 4096+(SectorSize-len(data)%SectorSize)%SectorSize)...)
 	m[name] = flipped
 	if _, err := Recover(m); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("flipped record ending in zeros: err = %v, want ErrCorrupt", err)
