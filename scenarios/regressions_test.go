@@ -31,8 +31,8 @@ var caughtBy = map[string][]checker.Property{
 	"everything--1--ZOOKEEPER-1367":                            {checker.PropZabConverged},
 	"everything--9--ZOOKEEPER-4352":                            {checker.PropZabDurable, checker.PropZabConverged},
 	"leader-isolation--1--ZOOKEEPER-4925":                      {checker.PropZabCommitted, checker.PropZabDurable},
-	"sync-window--6--ZOOKEEPER-4646":                           {checker.PropZabCommitted, checker.PropZabLeaderHolds},
-	"sync-window--34--ZOOKEEPER-3104":                          {checker.PropZabCommitted},
+	"sync-window--119--ZOOKEEPER-4646":                         {checker.PropZabCommitted, checker.PropZabLeaderHolds},
+	"sync-window--110--ZOOKEEPER-3104":                         {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
