@@ -180,7 +180,27 @@ func (d *Decoder) NullableUString() (s string, ok bool) {
 	if n < 0 {
 		return "", false
 	}
-	return string(d.take(n)), true
+	return internString(d.take(n)), true
+}
+
+// internString returns b as a string, without allocating for the ACL schemes and ids
+// that nearly every create and snapshot node carries.
+func internString(b []byte) string {
+	switch string(b) { // compiled without a conversion
+	case "world":
+		return "world"
+	case "anyone":
+		return "anyone"
+	case "digest":
+		return "digest"
+	case "ip":
+		return "ip"
+	case "auth":
+		return "auth"
+	case "":
+		return ""
+	}
+	return string(b)
 }
 
 // Buffer reads a jute buffer into a fresh slice: nil for the null buffer, a non-nil
