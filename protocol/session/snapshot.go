@@ -35,8 +35,13 @@ func (t *Table) Entries() []Entry {
 // the order given: an int32 count, then for each session an int64 id and an int32
 // timeout, big-endian (ZooKeeper's SerializeUtils.serializeSnapshot layout).
 func AppendEntries(b []byte, entries []Entry) []byte {
-	sorted := slices.Clone(entries)
-	slices.SortFunc(sorted, func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) })
+	byID := func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) }
+	sorted := entries // Entries and DrainTouches give them sorted: no copy then
+	if !slices.IsSortedFunc(sorted, byID) {
+		sorted = slices.Clone(entries)
+		slices.SortFunc(sorted, byID)
+	}
+	b = slices.Grow(b, 4+len(sorted)*entryLen)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(sorted)))
 	for _, e := range sorted {
 		b = binary.BigEndian.AppendUint64(b, uint64(e.ID))
@@ -66,16 +71,21 @@ func DecodeEntries(b []byte) ([]Entry, int, error) {
 		return nil, 0, wrap(ErrShortBuffer, strconv.FormatInt(n, 10)+" sessions in "+strconv.Itoa(len(b)-4)+" bytes")
 	}
 	out := make([]Entry, n)
-	seen := make(map[ID]struct{}, n)
 	off := 4
+	increasing := true // as AppendEntries writes them: then no id repeats
 	for i := range out {
-		id := ID(binary.BigEndian.Uint64(b[off:]))
-		if _, dup := seen[id]; dup {
-			return nil, 0, wrap(ErrDuplicateID, "0x"+strconv.FormatUint(uint64(id), 16))
-		}
-		seen[id] = struct{}{}
-		out[i] = Entry{ID: id, Timeout: int32(binary.BigEndian.Uint32(b[off+8:]))}
+		out[i] = Entry{ID: ID(binary.BigEndian.Uint64(b[off:])), Timeout: int32(binary.BigEndian.Uint32(b[off+8:]))}
+		increasing = increasing && (i == 0 || out[i-1].ID < out[i].ID)
 		off += entryLen
+	}
+	if !increasing {
+		seen := make(map[ID]struct{}, n)
+		for _, e := range out {
+			if _, dup := seen[e.ID]; dup {
+				return nil, 0, wrap(ErrDuplicateID, "0x"+strconv.FormatUint(uint64(e.ID), 16))
+			}
+			seen[e.ID] = struct{}{}
+		}
 	}
 	return out, off, nil
 }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"container/heap"
 	"errors"
 	"maps"
@@ -230,9 +231,10 @@ func (t *Table) DrainTouches() []Entry {
 		return nil
 	}
 	out := make([]Entry, 0, len(t.touched))
-	for _, id := range slices.Sorted(maps.Keys(t.touched)) {
-		out = append(out, Entry{ID: id, Timeout: t.touched[id]})
+	for id, timeout := range t.touched {
+		out = append(out, Entry{ID: id, Timeout: timeout})
 	}
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) })
 	clear(t.touched)
 	return out
 }
