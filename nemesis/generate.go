@@ -2,6 +2,7 @@ package nemesis
 
 import (
 	"fmt"
+	"github.com/zksim/zksim/protocol/crashpoint"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -223,12 +224,12 @@ func (g *generator) crashPoint(f *Fault) bool {
 	}
 	f.Point = points[g.rng.IntN(len(points))]
 	f.Nth = 1 + g.rng.IntN(3)
-	switch crashPoints[f.Point].role {
-	case roleLeader:
+	switch f.Point.Role() {
+	case crashpoint.Leader:
 		f.Select = SelectLeader
-	case roleFollower:
+	case crashpoint.Follower:
 		f.Select = SelectFollower
-	case roleObserver:
+	case crashpoint.Observer:
 		if g.shape.Observers == 0 {
 			return false
 		}

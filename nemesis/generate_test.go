@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/zksim/zksim/protocol/crashpoint"
 	"maps"
 	"os"
 	"path/filepath"
@@ -119,9 +120,9 @@ func checkGenerated(t *testing.T, s Schedule, shape ClusterShape, safety time.Du
 			checkCover(t, shape.ServerIDs(), f.Groups)
 		}
 		if f.Kind == ArmCrashPoint {
-			role := crashPoints[f.Point].role
-			if (role == roleLeader && f.Select != SelectLeader) || (role == roleFollower && f.Select != SelectFollower) ||
-				(role == roleObserver && (len(f.Nodes) != 1 || f.Nodes[0] <= shape.Voters)) {
+			role := f.Point.Role()
+			if (role == crashpoint.Leader && f.Select != SelectLeader) || (role == crashpoint.Follower && f.Select != SelectFollower) ||
+				(role == crashpoint.Observer && (len(f.Nodes) != 1 || f.Nodes[0] <= shape.Voters)) {
 				t.Fatalf("%s: armed on a server that cannot reach it", f)
 			}
 		}

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/crashpoint"
 )
 
 // CrashPointExitCode is the status a server exits with at an armed crash point: 128+9,
@@ -18,7 +18,7 @@ const CrashPointExitCode = 137
 // Point (counting from 1). Seq names this arming, so re-arming the same point counts
 // afresh and a point that already fired never fires again after the restart.
 type Armed struct {
-	Point nemesis.CrashPoint
+	Point crashpoint.Point
 	Nth   int
 	Seq   int64
 }
@@ -45,7 +45,7 @@ func ParseCrashFile(text string) ([]Armed, error) {
 		if _, err := fmt.Sscanf(strings.TrimSpace(line), "%s %d %d", &name, &a.Nth, &a.Seq); err != nil {
 			return nil, fmt.Errorf("server: crash file line %q: %w", strings.TrimSpace(line), err)
 		}
-		a.Point = nemesis.CrashPoint(name)
+		a.Point = crashpoint.Point(name)
 		if !a.Point.Valid() || a.Nth < 1 {
 			return nil, fmt.Errorf("server: crash file line %q: unknown point or nth < 1", strings.TrimSpace(line))
 		}
@@ -74,7 +74,7 @@ func FiredFile(crashFile string) string { return crashFile + ".fired" }
 // the server dies there. Test only: zkserver --test-only-crash-file.
 type CrashPoints interface {
 	// Reached reports that the server is at point; true means it must die now.
-	Reached(point nemesis.CrashPoint) bool
+	Reached(point crashpoint.Point) bool
 }
 
 // FileCrashPoints arms the points listed in path, re-read at every step (a missing or
@@ -101,7 +101,7 @@ type fileCrashPoints struct {
 	fired map[int64]bool
 }
 
-func (f *fileCrashPoints) Reached(point nemesis.CrashPoint) bool {
+func (f *fileCrashPoints) Reached(point crashpoint.Point) bool {
 	b, err := os.ReadFile(f.path)
 	switch {
 	case err != nil:
@@ -133,13 +133,13 @@ func (f *fileCrashPoints) Reached(point nemesis.CrashPoint) bool {
 
 // crashExit ends the process at once, as kill -9 would: no deferred cleanup, no
 // file closed or synced, no message queued to a writer sent.
-var crashExit = func(point nemesis.CrashPoint) {
+var crashExit = func(point crashpoint.Point) {
 	fmt.Fprintf(os.Stderr, "TEST ONLY: crash point %s reached: exiting with status %d\n", point, CrashPointExitCode)
 	os.Exit(CrashPointExitCode)
 }
 
 // crashAt dies at point if it is armed.
-func (s *Server) crashAt(point nemesis.CrashPoint) {
+func (s *Server) crashAt(point crashpoint.Point) {
 	if s.crash != nil && s.crash.Reached(point) {
 		crashExit(point)
 	}
@@ -158,39 +158,39 @@ const (
 // HookedCrashPoints are the crash points a server reaches, at the same steps of its
 // driver loop as the simulator's host (sim/cluster): arming any other point does
 // nothing.
-var HookedCrashPoints = []nemesis.CrashPoint{
-	nemesis.LeaderAppendBeforeFsync,   // records written, not synced (not a learner)
-	nemesis.FollowerAppendBeforeFsync, // records written, not synced (a learner)
-	nemesis.FollowerFsyncBeforeAck,    // a learner's records synced, its ACKs not sent
-	nemesis.CommitBeforeApply,         // standalone: the batch synced, not applied
-	nemesis.ApplyBeforeReply,          // a batch applied, its replies not sent
-	nemesis.AcceptedEpochBeforeAck,    // a learner wrote acceptedEpoch, ACKEPOCH not sent
-	nemesis.SyncWritesBeforeEpoch,     // a learner's sync durable, currentEpoch staged, not in place
-	nemesis.CurrentEpochBeforeAck,     // a learner's currentEpoch written, the NEWLEADER ACK not sent
-	nemesis.TruncBeforeFsync,          // the log cut for a TRUNC
-	nemesis.SnapReceivedBeforeFsync,   // a SNAP's snapshot in its temporary file, not synced
-	nemesis.SnapshotMidWrite,          // a periodic snapshot in its temporary file, not synced
-	nemesis.LogRollMidHeader,          // a new log file holds its header only
+var HookedCrashPoints = []crashpoint.Point{
+	crashpoint.LeaderAppendBeforeFsync,   // records written, not synced (not a learner)
+	crashpoint.FollowerAppendBeforeFsync, // records written, not synced (a learner)
+	crashpoint.FollowerFsyncBeforeAck,    // a learner's records synced, its ACKs not sent
+	crashpoint.CommitBeforeApply,         // standalone: the batch synced, not applied
+	crashpoint.ApplyBeforeReply,          // a batch applied, its replies not sent
+	crashpoint.AcceptedEpochBeforeAck,    // a learner wrote acceptedEpoch, ACKEPOCH not sent
+	crashpoint.SyncWritesBeforeEpoch,     // a learner's sync durable, currentEpoch staged, not in place
+	crashpoint.CurrentEpochBeforeAck,     // a learner's currentEpoch written, the NEWLEADER ACK not sent
+	crashpoint.TruncBeforeFsync,          // the log cut for a TRUNC
+	crashpoint.SnapReceivedBeforeFsync,   // a SNAP's snapshot in its temporary file, not synced
+	crashpoint.SnapshotMidWrite,          // a periodic snapshot in its temporary file, not synced
+	crashpoint.LogRollMidHeader,          // a new log file holds its header only
 }
 
 // fileStep names the crash point of a step inside Files.
 func (s *Server) fileStep(st fileStep) {
 	switch st {
 	case stepLogHeader:
-		s.crashAt(nemesis.LogRollMidHeader)
+		s.crashAt(crashpoint.LogRollMidHeader)
 	case stepAppended:
 		if s.learnerNow {
-			s.crashAt(nemesis.FollowerAppendBeforeFsync)
+			s.crashAt(crashpoint.FollowerAppendBeforeFsync)
 		} else {
-			s.crashAt(nemesis.LeaderAppendBeforeFsync)
+			s.crashAt(crashpoint.LeaderAppendBeforeFsync)
 		}
 	case stepTruncated:
-		s.crashAt(nemesis.TruncBeforeFsync)
+		s.crashAt(crashpoint.TruncBeforeFsync)
 	case stepSnapshotTmp:
 		if s.installing {
-			s.crashAt(nemesis.SnapReceivedBeforeFsync)
+			s.crashAt(crashpoint.SnapReceivedBeforeFsync)
 		} else {
-			s.crashAt(nemesis.SnapshotMidWrite)
+			s.crashAt(crashpoint.SnapshotMidWrite)
 		}
 	}
 }
@@ -208,12 +208,12 @@ func (s *Server) beforeAcks(rd protocol.Ready) {
 	}
 	if hs != nil {
 		if hs.AcceptedEpoch != prev.AcceptedEpoch && hs.CurrentEpoch == prev.CurrentEpoch {
-			s.crashAt(nemesis.AcceptedEpochBeforeAck)
+			s.crashAt(crashpoint.AcceptedEpochBeforeAck)
 		} else {
-			s.crashAt(nemesis.CurrentEpochBeforeAck)
+			s.crashAt(crashpoint.CurrentEpochBeforeAck)
 		}
 	}
 	if len(rd.Records) > 0 {
-		s.crashAt(nemesis.FollowerFsyncBeforeAck)
+		s.crashAt(crashpoint.FollowerFsyncBeforeAck)
 	}
 }

@@ -9,45 +9,45 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/crashpoint"
 )
 
 func TestCrashFileFiresTheNthReachOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash")
-	armed := []Armed{{Point: nemesis.FollowerFsyncBeforeAck, Nth: 2, Seq: 7}, {Point: nemesis.TruncBeforeFsync, Nth: 1, Seq: 8}}
+	armed := []Armed{{Point: crashpoint.FollowerFsyncBeforeAck, Nth: 2, Seq: 7}, {Point: crashpoint.TruncBeforeFsync, Nth: 1, Seq: 8}}
 	if err := WriteCrashFile(path, armed); err != nil {
 		t.Fatal(err)
 	}
 	cp := FileCrashPoints(path)
-	if cp.Reached(nemesis.SnapMidTransfer) || cp.Reached(nemesis.FollowerFsyncBeforeAck) {
+	if cp.Reached(crashpoint.SnapMidTransfer) || cp.Reached(crashpoint.FollowerFsyncBeforeAck) {
 		t.Fatal("fired before the 2nd reach of an armed point")
 	}
-	if !cp.Reached(nemesis.FollowerFsyncBeforeAck) {
+	if !cp.Reached(crashpoint.FollowerFsyncBeforeAck) {
 		t.Fatal("2nd reach did not fire")
 	}
-	if cp.Reached(nemesis.FollowerFsyncBeforeAck) {
+	if cp.Reached(crashpoint.FollowerFsyncBeforeAck) {
 		t.Error("an arming fired twice")
 	}
 	// A restarted server reads the same file: the fired arming stays spent, the other
 	// is still armed.
 	again := FileCrashPoints(path)
 	for range 3 {
-		if again.Reached(nemesis.FollowerFsyncBeforeAck) {
+		if again.Reached(crashpoint.FollowerFsyncBeforeAck) {
 			t.Fatal("a fired arming fired again after a restart")
 		}
 	}
-	if !again.Reached(nemesis.TruncBeforeFsync) {
+	if !again.Reached(crashpoint.TruncBeforeFsync) {
 		t.Error("the other armed point did not fire")
 	}
 	// Arming the point afresh (a new seq) counts from 1 again.
-	if err := WriteCrashFile(path, []Armed{{Point: nemesis.FollowerFsyncBeforeAck, Nth: 1, Seq: 9}}); err != nil {
+	if err := WriteCrashFile(path, []Armed{{Point: crashpoint.FollowerFsyncBeforeAck, Nth: 1, Seq: 9}}); err != nil {
 		t.Fatal(err)
 	}
-	if !again.Reached(nemesis.FollowerFsyncBeforeAck) {
+	if !again.Reached(crashpoint.FollowerFsyncBeforeAck) {
 		t.Error("re-armed point did not fire")
 	}
 	os.Remove(path)
-	if again.Reached(nemesis.TruncBeforeFsync) {
+	if again.Reached(crashpoint.TruncBeforeFsync) {
 		t.Error("no file arms nothing")
 	}
 	for _, bad := range []string{"nowhere 1 1\n", "trunc-before-fsync 0 1\n", "trunc-before-fsync x\n"} {
@@ -63,18 +63,18 @@ func TestCrashFileFiresTheNthReachOnce(t *testing.T) {
 // recordPoints records every step reached and fires at one point.
 type recordPoints struct {
 	mu      sync.Mutex
-	reached []nemesis.CrashPoint
-	fire    nemesis.CrashPoint
+	reached []crashpoint.Point
+	fire    crashpoint.Point
 }
 
-func (r *recordPoints) Reached(p nemesis.CrashPoint) bool {
+func (r *recordPoints) Reached(p crashpoint.Point) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reached = append(r.reached, p)
 	return p == r.fire
 }
 
-func (r *recordPoints) seen() []nemesis.CrashPoint {
+func (r *recordPoints) seen() []crashpoint.Point {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.reached)
@@ -84,18 +84,18 @@ func (r *recordPoints) seen() []nemesis.CrashPoint {
 // roll, the append, the commit and the apply steps, in that order, and dies at the
 // armed one (the exit is replaced here, so the server goes on).
 func TestStandaloneReachesItsCrashPoints(t *testing.T) {
-	var died []nemesis.CrashPoint
+	var died []crashpoint.Point
 	var mu sync.Mutex
 	old := crashExit
-	crashExit = func(p nemesis.CrashPoint) { mu.Lock(); died = append(died, p); mu.Unlock() }
+	crashExit = func(p crashpoint.Point) { mu.Lock(); died = append(died, p); mu.Unlock() }
 	t.Cleanup(func() { crashExit = old })
-	rec := &recordPoints{fire: nemesis.CommitBeforeApply}
+	rec := &recordPoints{fire: crashpoint.CommitBeforeApply}
 	srv := newTestServer(t, t.TempDir(), "", func(o *Options) { o.CrashPoints = rec })
 	c := connect(t, srv.Addr().String(), 10*time.Second)
 	if _, err := c.Create("/t", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	want := []nemesis.CrashPoint{nemesis.LogRollMidHeader, nemesis.LeaderAppendBeforeFsync, nemesis.CommitBeforeApply, nemesis.ApplyBeforeReply}
+	want := []crashpoint.Point{crashpoint.LogRollMidHeader, crashpoint.LeaderAppendBeforeFsync, crashpoint.CommitBeforeApply, crashpoint.ApplyBeforeReply}
 	got := rec.seen()
 	i := 0
 	for _, p := range got {
@@ -111,7 +111,7 @@ func TestStandaloneReachesItsCrashPoints(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(died) == 0 || died[0] != nemesis.CommitBeforeApply {
-		t.Errorf("died at %v, want %s", died, nemesis.CommitBeforeApply)
+	if len(died) == 0 || died[0] != crashpoint.CommitBeforeApply {
+		t.Errorf("died at %v, want %s", died, crashpoint.CommitBeforeApply)
 	}
 }

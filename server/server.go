@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/bugs"
+	"github.com/zksim/zksim/protocol/crashpoint"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
 	"github.com/zksim/zksim/protocol/zab"
@@ -60,7 +60,7 @@ type Options struct {
 	// zkserver sets it from --test-only-clock-file, never from zoo.cfg.
 	Clock Clock
 	// CrashPoints, if set, kills the server at the protocol steps it arms (package
-	// nemesis names them; HookedCrashPoints lists those the server reaches). Test
+	// crashpoint names them; HookedCrashPoints lists those the server reaches). Test
 	// only: zkserver sets it from --test-only-crash-file, never from zoo.cfg.
 	CrashPoints CrashPoints
 
@@ -427,11 +427,11 @@ func (s *Server) drain() error {
 			s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 		}
 		if s.crash != nil && len(rd.Records) > 0 && s.cfg.Standalone() {
-			s.crashAt(nemesis.CommitBeforeApply)
+			s.crashAt(crashpoint.CommitBeforeApply)
 		}
 		s.core.Advance()
 		if s.crash != nil && len(rd.Records) > 0 {
-			s.crashAt(nemesis.ApplyBeforeReply)
+			s.crashAt(crashpoint.ApplyBeforeReply)
 		}
 	}
 	return nil
@@ -481,7 +481,7 @@ func (s *Server) persist(rd protocol.Ready) error {
 			return err
 		}
 		if s.crash != nil && s.learnerNow && hs.CurrentEpoch != s.hard.CurrentEpoch {
-			s.crashAt(nemesis.SyncWritesBeforeEpoch)
+			s.crashAt(crashpoint.SyncWritesBeforeEpoch)
 		}
 		if err := s.files.WriteEpoch(storage.CurrentEpochFile, hs.CurrentEpoch); err != nil {
 			return err

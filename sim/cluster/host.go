@@ -19,9 +19,9 @@ import (
 // began) to give the Peer a plausible wall-clock time in milliseconds.
 const BaseEpochMs int64 = 1_700_000_000_000
 
-// Crash points a Host reaches (sim.Env.CrashPoint), named as package nemesis names
-// them. A nemesis arms one on a node with sim.World.ArmCrashPoint; the node dies
-// exactly at that step. A standalone server is its own leader.
+// Crash points a Host reaches (sim.Env.CrashPoint), named in package crashpoint. A
+// nemesis arms one on a node with sim.World.ArmCrashPoint; the node dies exactly at
+// that step. A standalone server is its own leader.
 const (
 	// CrashAfterAppend: the records of a Ready are in the log file, not yet synced.
 	CrashAfterAppend = "leader-append-before-fsync"
