@@ -369,12 +369,15 @@ func TestTornLogTailIsTruncatedOnRestart(t *testing.T) {
 	log, data := writeSome(t, in, 5)
 	// The log is pre-grown with zeros; its valid records end earlier.
 	valid := validEnd(t, filepath.Join(in.dataDir, "version-2"), filepath.Base(log))
-	// Half of a record written after the last one: what a crash mid-append leaves.
-	tail, err := storage.AppendRecords(nil, []storage.Record{{Zxid: 1<<32 | 1, Payload: []byte("torn")}})
+	// The first sectors of a record written after the last one: what a crash in the
+	// middle of the append's one write leaves (the kernel copies whole pages, so the
+	// tear falls on a sector boundary and the rest of the pre-grown file stays zero).
+	tail, err := storage.AppendRecords(nil, []storage.Record{{Zxid: 1<<32 | 1, Payload: bytes.Repeat([]byte("torn"), 512)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(data[valid:], tail[:len(tail)/2])
+	tornEnd := (valid/512 + 2) * 512
+	copy(data[valid:tornEnd], tail)
 	if err := os.WriteFile(log, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
