@@ -9,7 +9,8 @@ import (
 // over the removable faults; the final heal-all and liveness marker always stay. fails
 // must report whether a schedule still shows the failure, and s must fail. The result
 // is 1-minimal: removing any one more fault makes it pass. fails is called at most
-// once per distinct subset.
+// once per distinct subset. Shrink keeps whatever fails says fails, so fails decides
+// what failure is kept (zksim shrink accepts only the original properties).
 func Shrink(s Schedule, fails func(Schedule) bool) Schedule {
 	tried := map[string]bool{}
 	test := func(items []int) bool {

@@ -386,53 +386,6 @@ func (p *progress) finish() {
 	}
 }
 
-func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("shrink", stderr)
-	name := fs.String("scenario", "", "scenario name")
-	seed := fs.Uint64("seed", 0, "failing seed")
-	out := fs.String("out", "", "file for the shrunk schedule (default NAME-seed-N.schedule)")
-	bug := bugFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	bugSet, err := parseBug(*bug)
-	if err != nil {
-		return err
-	}
-	if *name == "" || *seed == 0 {
-		return usagef("shrink needs --scenario and --seed")
-	}
-	s, err := scenarios.Lookup(*name)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	first, err := scenarios.Run(s, *seed, scenarios.RunOptions{Bugs: bugSet})
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if first.Pass() {
-		fmt.Fprintf(stdout, "%s seed %d passes: nothing to shrink\n", s.Name, *seed)
-		return nil
-	}
-	runs := 0
-	shrunk := nemesis.Shrink(first.Schedule, func(sched nemesis.Schedule) bool {
-		runs++
-		res, err := scenarios.Run(s, *seed, scenarios.RunOptions{Schedule: sched, Bugs: bugSet})
-		return err == nil && !res.Pass()
-	})
-	path := *out
-	if path == "" {
-		path = fmt.Sprintf("%s-seed-%d.schedule", s.Name, *seed)
-	}
-	if err := os.WriteFile(path, []byte(shrunk.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "shrunk %d faults to %d in %d runs; schedule written to %s\n", len(first.Schedule.Removable()), len(shrunk.Removable()), runs, path)
-	fmt.Fprint(stdout, indent(shrunk.String()))
-	fmt.Fprintf(stdout, "replay: %s\n", reproduce(s.Name, *seed, path, *bug))
-	return nil
-}
-
 func cmdScenarios(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(newFlags("scenarios", stderr), args); err != nil {
 		return err
