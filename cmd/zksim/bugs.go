@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,6 +123,15 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // huntBug runs seeds 1..budget of each of the bug's scenarios, round-robin over the
 // scenarios, and stops at the first failing seed (the lowest, so the table is
 // deterministic).
+// showsBug reports whether a failed run is evidence of a bug: a checker property
+// failed, or the ensemble livelocked. A fault the harness could not apply is not.
+func showsBug(r scenarios.Result) bool {
+	if len(r.Report.Failures()) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(r.Problems, func(p string) bool { return strings.Contains(p, "livelocked") })
+}
+
 func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 	start := time.Now()
 	set, _ := bugs.New(b.Name)
@@ -156,7 +166,7 @@ func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 					continue
 				}
 				res, err := scenarios.Run(j.s, j.seed, scenarios.RunOptions{Bugs: set})
-				if err != nil || res.Pass() {
+				if err != nil || !showsBug(res) {
 					continue
 				}
 				// Only a seed the correct protocol passes shows the bug.

@@ -118,3 +118,21 @@ func TestFaithfulShrink(t *testing.T) {
 		t.Fatalf("shrunk without the clean-protocol rule to %v, want %q", got, []string{a})
 	}
 }
+
+func TestShowsBugCreditsCheckersAndLivelockOnly(t *testing.T) {
+	failed := checker.Report{Results: []checker.Result{{Property: checker.PropLinearizable, Verdict: checker.Fail}}}
+	for _, c := range []struct {
+		name string
+		r    scenarios.Result
+		want bool
+	}{
+		{"checker failure", scenarios.Result{Report: failed}, true},
+		{"livelock", scenarios.Result{Problems: []string{"liveness: budget: the ensemble is livelocked"}}, true},
+		{"fault not applied", scenarios.Result{Problems: []string{"fault 3 (disk-bit-flip): no durable data"}}, false},
+		{"pass", scenarios.Result{}, false},
+	} {
+		if got := showsBug(c.r); got != c.want {
+			t.Errorf("%s: showsBug = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
