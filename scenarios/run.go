@@ -157,6 +157,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("scenarios: %w", err)
 	}
+	w.SetBudget(s.budget(safetyEnd))
 	target := newSimTarget(w, c, s.diskOptions(), s.Shape().Minority(), s.UnsafeDiskFaults)
 	runner := nemesis.NewRunner(schedule, seed)
 	var problems []string
@@ -166,6 +167,9 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 			break
 		}
 		w.RunFor(next - time.Duration(w.Now()))
+		if w.Stopped() != nil {
+			break // time stands still: the rest of the schedule never comes
+		}
 		if _, err := runner.Advance(target, time.Duration(w.Now())); err != nil {
 			problems = append(problems, err.Error())
 		}
@@ -183,6 +187,9 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	c.StopClients()
 	w.RunFor(time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2)
 
+	if err := w.Stopped(); err != nil {
+		problems = append(problems, fmt.Sprintf("liveness: %v: the ensemble is livelocked", err))
+	}
 	hist := c.History()
 	checkOpts := s.checkOptions(opts, healTime, end)
 	logs := c.NodeLogs()
@@ -210,6 +217,28 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 		res.Trace = w.TraceText()
 	}
 	return res, nil
+}
+
+// Budget constants: correct runs process under 50 events per node per simulated
+// second and keep far fewer than a few thousand messages in flight per link, so a run
+// past these bounds is a message storm that would otherwise exhaust memory.
+const (
+	eventsPerNodeSecond = 5000
+	pendingPerLink      = 1024
+)
+
+// budget bounds the world's events by the run's simulated length and size, and its
+// queue by the number of links.
+func (s Scenario) budget(safetyEnd time.Duration) sim.Budget {
+	tick := time.Duration(s.TickTime)
+	length := max(safetyEnd, time.Duration(s.Duration)) + time.Duration(s.Quiesce) +
+		time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2
+	nodes := s.Voters + s.Observers + s.Clients
+	secs := uint64(length/time.Second) + 1
+	return sim.Budget{
+		Events:  secs * uint64(nodes) * eventsPerNodeSecond,
+		Pending: nodes * nodes * pendingPerLink,
+	}
 }
 
 // checkOptions are the checker settings of a run whose final heal came at healTime

@@ -144,3 +144,45 @@ func TestCrashPointInsideCallback(t *testing.T) {
 		t.Fatalf("%d timers fired on a crashed node", n)
 	}
 }
+
+// A storm that doubles its messages at every hop would grow without end; the budget
+// stops the world at its bound, and stopped time stays put.
+func TestBudgetStopsAStorm(t *testing.T) {
+	for _, b := range []Budget{{Events: 500}, {Pending: 300}} {
+		w, p := newTestWorld(t, latencyOpts(ms, 0), 2)
+		c := connectPair(t, w, p, 1, 2)
+		storm := func(p *testProc, c ConnID, msg []byte) {
+			_ = p.env.Send(c, msg)
+			_ = p.env.Send(c, msg)
+		}
+		p[0].message, p[1].message = storm, storm
+		must(t, p[0].env.Send(c, []byte("x")))
+		w.SetBudget(b)
+		w.RunFor(time.Hour)
+		err := w.Stopped()
+		wantErr(t, err, ErrBudgetExhausted)
+		if b.Events > 0 && w.Events() != b.Events {
+			t.Fatalf("stopped after %d events, want %d", w.Events(), b.Events)
+		}
+		if b.Pending > 0 && w.Pending() != b.Pending+1 {
+			t.Fatalf("stopped with %d pending, want %d", w.Pending(), b.Pending+1)
+		}
+		if w.Now() >= Time(time.Hour) {
+			t.Fatalf("time ran on to %v after the stop", w.Now())
+		}
+		at, n := w.Now(), w.Events()
+		if w.Step() || w.RunUntil(func() bool { return false }, time.Hour) || w.Events() != n || w.Now() != at {
+			t.Fatal("a stopped world ran on")
+		}
+	}
+}
+
+// Without a budget the same world keeps going (the budget is what stops it).
+func TestNoBudgetRunsOn(t *testing.T) {
+	w, _ := newTestWorld(t, latencyOpts(ms, 0), 2)
+	w.At(Time(time.Second), func() {})
+	w.RunFor(time.Hour)
+	if w.Stopped() != nil || w.Now() != Time(time.Hour) {
+		t.Fatalf("stopped %v at %v", w.Stopped(), w.Now())
+	}
+}

@@ -26,6 +26,42 @@ type World struct {
 	// that events stay small); free lists reusable slots.
 	calls []func()
 	free  []uint64
+	// budget bounds the run; stopped is set once it is exhausted and stops the world.
+	budget  Budget
+	stopped error
+}
+
+// Budget bounds how much a world may do, so that a livelocked protocol (a message
+// storm that never settles) ends the run instead of exhausting memory. Zero fields
+// are unlimited.
+type Budget struct {
+	// Events bounds the events processed.
+	Events uint64
+	// Pending bounds the events waiting in the queue: every message in flight is one.
+	Pending int
+}
+
+// SetBudget bounds the world from now on. Once a bound is passed the world stops:
+// Step reports false, RunFor and RunUntil return without advancing time further, and
+// Stopped says why.
+func (w *World) SetBudget(b Budget) { w.budget = b }
+
+// Stopped is nil while the world runs, or the ErrBudgetExhausted that stopped it.
+func (w *World) Stopped() error { return w.stopped }
+
+func (w *World) checkBudget() {
+	b := w.budget
+	switch {
+	case b.Events > 0 && w.events >= b.Events:
+	case b.Pending > 0 && w.q.len() > b.Pending:
+	default:
+		return
+	}
+	w.stopped = fmt.Errorf("%w: %d events by t=%v with %d pending", ErrBudgetExhausted, w.events, w.now, w.q.len())
+	w.trace.begin(w.now, "stopped")
+	w.trace.uint("events", w.events)
+	w.trace.int("pending", int64(w.q.len()))
+	w.trace.end()
 }
 
 // New returns an empty world at time zero. Add nodes with AddNode, then run it.
@@ -122,23 +158,30 @@ func (w *World) After(d time.Duration, fn func()) {
 
 // Step processes the next event. It reports false when the queue is empty.
 func (w *World) Step() bool {
-	if w.q.len() == 0 {
+	if w.q.len() == 0 || w.stopped != nil {
 		return false
 	}
 	ev := w.q.pop()
 	w.now = ev.at
 	w.events++
 	w.dispatch(&ev)
-	return true
+	if w.budget != (Budget{}) {
+		w.checkBudget()
+	}
+	return w.stopped == nil
 }
 
 // RunFor processes every event due within d from now, then sets the time to now+d.
 func (w *World) RunFor(d time.Duration) {
 	end := w.now.Add(max(d, 0))
 	for w.q.len() > 0 && w.q.peek().at <= end {
-		w.Step()
+		if !w.Step() {
+			break
+		}
 	}
-	w.now = end
+	if w.stopped == nil {
+		w.now = end
+	}
 }
 
 // RunUntil processes events until cond holds (checked before each event) or the next
@@ -148,6 +191,9 @@ func (w *World) RunUntil(cond func() bool, limit time.Duration) bool {
 	for {
 		if cond() {
 			return true
+		}
+		if w.stopped != nil {
+			return false
 		}
 		if w.q.len() == 0 || w.q.peek().at > end {
 			w.now = max(w.now, end)
