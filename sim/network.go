@@ -381,13 +381,17 @@ func (nw *Network) liveConns() []*conn {
 
 func (nw *Network) cutBlocked() {
 	for _, c := range nw.liveConns() {
-		if c.broken {
+		a, b := c.end[0].node, c.end[1].node
+		if !nw.link(a, b).blocked && !nw.link(b, a).blocked {
 			continue
 		}
-		a, b := c.end[0].node, c.end[1].node
-		if nw.link(a, b).blocked || nw.link(b, a).blocked {
-			nw.cut(c, chance(nw.rng, nw.opts.ResetProbability))
+		if c.broken {
+			// A crashed node's last messages still draining are lost with the path.
+			c.dir[0].drop()
+			c.dir[1].drop()
+			continue
 		}
+		nw.cut(c, chance(nw.rng, nw.opts.ResetProbability))
 	}
 }
 
@@ -594,8 +598,11 @@ func (nw *Network) close(n *node, id ConnID) error {
 	return nil
 }
 
-// crashed breaks every connection of a node that just crashed. Its peers are reset,
-// unless the path back to them is cut, in which case they are not told.
+// crashed breaks every connection of a node whose process just died. Its peers are
+// reset, unless the path back to them is cut, in which case they are not told. Like
+// kill -9 under a real kernel, what the process had already sent was in the kernel's
+// socket buffer: it still reaches the peer, and the reset follows it. What was on its
+// way to the dead process is lost.
 func (nw *Network) crashed(id NodeID) {
 	for _, c := range nw.liveConns() {
 		for i := range c.end {
@@ -606,14 +613,28 @@ func (nw *Network) crashed(id NodeID) {
 			e.state = endDone
 			if !c.broken {
 				c.broken = true
-				c.dir[0].drop()
-				c.dir[1].drop()
+				c.dir[1-i].drop()
 				peer := c.end[1-i].node
-				nw.notify(c, 1-i, !nw.link(id, peer).blocked)
+				reset := !nw.link(id, peer).blocked
+				if !reset {
+					c.dir[i].drop()
+				}
+				nw.notifyAfter(c, 1-i, reset, c.dir[i])
 			}
 			nw.forgetIfDone(c)
 		}
 	}
+}
+
+// notifyAfter is notify for a connection whose direction d still drains: a reset
+// reaches the end no earlier than the last message d carries, so it follows them.
+func (nw *Network) notifyAfter(c *conn, i int, reset bool, d direction) {
+	e := &c.end[i]
+	if !reset || d.head == len(d.q) || (e.state != endPending && e.state != endOpen) {
+		nw.notify(c, i, reset)
+		return
+	}
+	nw.note(c, i, reasonReset, max(nw.w.now.Add(nw.opts.ResetDelay.draw(nw.rng)), d.last))
 }
 
 // handle runs a connection event for a live, running node.

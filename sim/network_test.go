@@ -178,6 +178,47 @@ func TestCrashResetsPeers(t *testing.T) {
 	wantErr(t, p[0].env.Send(c12, nil), ErrStale)
 }
 
+// A process killed by a crash had handed its last messages to the kernel: they still
+// arrive, in order, and only then does the peer see the reset. What the peer had sent
+// to the dead process is lost.
+func TestCrashDeliversWhatWasSent(t *testing.T) {
+	w, p := newTestWorld(t, latencyOpts(50*ms, 0), 2)
+	c := connectPair(t, w, p, 1, 2)
+	for i := range 3 {
+		must(t, p[0].env.Send(c, fmt.Appendf(nil, "ack%d", i)))
+	}
+	must(t, p[1].env.Send(c, []byte("to-the-dead")))
+	must(t, w.Crash(1))
+	w.RunFor(time.Second)
+	want := []string{
+		fmt.Sprintf("msg c%d \"ack0\"", c),
+		fmt.Sprintf("msg c%d \"ack1\"", c),
+		fmt.Sprintf("msg c%d \"ack2\"", c),
+		fmt.Sprintf("close c%d %v", c, ErrReset),
+	}
+	if got := p[1].log[len(p[1].log)-len(want):]; !slices.Equal(got, want) {
+		t.Fatalf("peer saw %q, want %q last", p[1].log, want)
+	}
+	must(t, w.Restart(1))
+	w.RunFor(time.Second)
+	if len(p[0].recv) != 0 {
+		t.Fatalf("the restarted process received %v", p[0].recv)
+	}
+}
+
+// A partition that cuts the path loses a crashed process's messages still draining.
+func TestCrashDrainLostToPartition(t *testing.T) {
+	w, p := newTestWorld(t, latencyOpts(50*ms, 0), 2)
+	c := connectPair(t, w, p, 1, 2)
+	must(t, p[0].env.Send(c, []byte("ack")))
+	must(t, w.Crash(1))
+	must(t, w.Net().Partition([]NodeID{1}, []NodeID{2}))
+	w.RunFor(time.Second)
+	if len(p[1].recv[c]) != 0 {
+		t.Fatalf("delivered across a partition: %q", p[1].recv[c])
+	}
+}
+
 func TestQueueLimitResets(t *testing.T) {
 	opts := latencyOpts(10*ms, 0)
 	opts.Network.Link.QueueLimit = 100
