@@ -96,7 +96,7 @@ func cmdJepsen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(stdout, "skipped: %s\n", n)
+		fmt.Fprintf(stdout, "fault note: %s\n", n)
 	}
 	if *reportDir != "" {
 		if err := res.WriteDir(*reportDir); err != nil {
