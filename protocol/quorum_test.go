@@ -244,12 +244,7 @@ func TestQuorumEphemeralsVanishWhenSessionExpires(t *testing.T) {
 func TestQuorumSessionMovesBetweenFollowers(t *testing.T) {
 	w := newWorld(t, 9, 5, 0, nil)
 	w.runUntil(5000, "leader", w.settled)
-	var fs []int64
-	for _, id := range w.ids {
-		if id != w.leader() {
-			fs = append(fs, id)
-		}
-	}
+	fs := w.others()
 	c := w.addClient("m", fs[0])
 	c.sticky = true
 	c.timeout = 10 * worldTick
@@ -791,12 +786,7 @@ func TestQuorumFaultSchedules(t *testing.T) {
 func TestQuorumRequestsPipelinedBehindAReconnect(t *testing.T) {
 	w := newWorld(t, 16, 3, 0, nil)
 	w.runUntil(5000, "leader", w.settled)
-	var fs []int64
-	for _, id := range w.ids {
-		if id != w.leader() {
-			fs = append(fs, id)
-		}
-	}
+	fs := w.others()
 	c := w.addClient("p", fs[0])
 	c.sticky = true
 	ephemeralCreator(c, "/p")

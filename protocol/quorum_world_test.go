@@ -492,6 +492,18 @@ func (w *world) leader() int64 {
 	return 0
 }
 
+// others returns every server but the current leader, in id order.
+func (w *world) others() []int64 {
+	l := w.leader()
+	var out []int64
+	for _, id := range w.ids {
+		if id != l {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // settled reports whether every live server serves under one leader and has applied
 // the same history.
 func (w *world) settled() bool {
