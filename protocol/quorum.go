@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 
 	"github.com/zksim/zksim/protocol/datatree"
@@ -712,11 +711,11 @@ func (p *Peer) quorumAdvance() {
 		// ZooKeeper answers a sync right after the COMMIT of its sync point. Answered
 		// later, its reply (and the reads behind it) would carry a zxid above that of a
 		// write the client queued behind the sync, whose reply carries its own zxid.
-		completed := q.syncs[:min(zr.Syncs, len(q.syncs))]
+		completed := q.syncs[:min(len(zr.SyncsAfter), len(q.syncs))]
 		q.syncs = q.syncs[len(completed):]
 		next := 0
 		for _, e := range zr.CommittedEntries {
-			for ; next < len(completed) && syncPoint(&zr, next) < e.Zxid; next++ {
+			for ; next < len(completed) && zr.SyncsAfter[next] < e.Zxid; next++ {
 				p.answerSync(completed[next])
 			}
 			p.applyCommitted(e)
@@ -807,15 +806,6 @@ func (p *Peer) applyCommitted(e zab.Entry) {
 	if pe != nil {
 		p.answer(proposal{hdr: hdr, txn: txn, conn: cn.id, req: pe, create: pe.connect}, res)
 	}
-}
-
-// syncPoint is the zxid after whose application the i-th sync ZAB completed in zr
-// is answered; without one, after all of zr's committed entries.
-func syncPoint(zr *zab.Ready, i int) int64 {
-	if i < len(zr.SyncsAfter) {
-		return zr.SyncsAfter[i]
-	}
-	return math.MaxInt64
 }
 
 // answerSync answers a sync whose sync point is applied, and the reads queued behind

@@ -246,7 +246,7 @@ func (n *Node) Ready() Ready {
 		k++
 	}
 	if k > 0 {
-		rd.Syncs, rd.SyncsAfter = k, slices.Clone(n.syncs[:k])
+		rd.SyncsAfter = slices.Clone(n.syncs[:k])
 		n.syncs = slices.Delete(n.syncs, 0, k)
 	}
 	n.readyLast = n.log.last()

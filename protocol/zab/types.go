@@ -146,13 +146,10 @@ type Ready struct {
 	SessionReports []SessionReport
 	// Revalidations are REVALIDATE questions (leader) or answers (learner).
 	Revalidations []Revalidation
-	// Syncs counts sync requests completed, in the order they were made: on a learner,
-	// SYNC packets from the leader; on the leader, its own Sync(ID) calls. It equals
-	// len(SyncsAfter).
-	Syncs int
-	// SyncsAfter holds, for each completed sync in order, its sync point: the zxid
-	// after whose application the sync completes. It is never above the last zxid of
-	// CommittedEntries (or of an earlier Ready's). The host answers sync i after
+	// SyncsAfter holds one entry per sync request completed, in the order they were
+	// made (on a learner, SYNC packets from the leader; on the leader, its own Sync(ID)
+	// calls): its sync point, the zxid after whose application the sync completes. It
+	// is never above the last zxid of CommittedEntries (or of an earlier Ready's). The host answers sync i after
 	// applying the entries of CommittedEntries up to SyncsAfter[i] and before applying
 	// any later one, as ZooKeeper answers a sync right after the COMMIT of its sync
 	// point; otherwise the answer would carry a zxid later than a write the same
