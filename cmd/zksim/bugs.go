@@ -37,6 +37,15 @@ func parseBug(name string) (bugs.Set, error) {
 	return set, nil
 }
 
+// parseFlagsBug parses args, then the --bug flag bugFlag defined on fs:
+// the opening run, sweep and shrink share.
+func parseFlagsBug(fs *flag.FlagSet, args []string, bug *string) (bugs.Set, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return bugs.Set{}, err
+	}
+	return parseBug(*bug)
+}
+
 // bugHunt is one catalogued bug's row of the table.
 type bugHunt struct {
 	bug      bugs.Bug

@@ -74,10 +74,7 @@ func cmdRun(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	reportDir := fs.String("report", "", "write the run's report (report.html, report.md), schedule and trace to this directory")
 	verbose := fs.Bool("v", false, "print the schedule and every applied fault")
 	bug := bugFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	bugSet, err := parseBug(*bug)
+	bugSet, err := parseFlagsBug(fs, args, bug)
 	if err != nil {
 		return err
 	}
@@ -171,10 +168,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	shardFlag := fs.String("shard", "", "i/n: run only this machine's share of the range")
 	reportDir := fs.String("report", "", "write the sweep's report, and each failing seed's run report, under this directory")
 	bug := bugFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	bugSet, err := parseBug(*bug)
+	bugSet, err := parseFlagsBug(fs, args, bug)
 	if err != nil {
 		return err
 	}

@@ -60,10 +60,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 0, "failing seed")
 	out := fs.String("out", "", "file for the shrunk schedule (default NAME-seed-N.schedule)")
 	bug := bugFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	bugSet, err := parseBug(*bug)
+	bugSet, err := parseFlagsBug(fs, args, bug)
 	if err != nil {
 		return err
 	}
