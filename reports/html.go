@@ -24,7 +24,19 @@ const (
 	networkH    = 18
 )
 
-func esc(s string) string { return html.EscapeString(s) }
+// esc makes text safe inside the page's XHTML: markup characters are escaped and
+// characters XML forbids (NUL and other controls, which a trace may quote from a
+// corrupted value) become U+FFFD, so a strict parser still reads the page.
+func esc(s string) string { return html.EscapeString(strings.Map(xmlChar, s)) }
+
+func xmlChar(r rune) rune {
+	switch {
+	case r == '\t', r == '\n', r == '\r',
+		r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		return r
+	}
+	return '\uFFFD'
+}
 
 // laneHeight is a lane's drawn height.
 func laneHeight(l *lane) int {
@@ -121,7 +133,7 @@ func (v *view) writeSVG(b *bytes.Buffer) {
 		l := &v.lanes[i]
 		h := laneHeight(l)
 		fmt.Fprintf(b, `<g class="lane lane-%s" id="lane-%s"><rect class="lane-bg" x="0" y="%d" width="%d" height="%d"/><text class="lane-name" x="6" y="%d">%s</text></g>`+"\n",
-			l.kind, esc(l.id), ys[i], svgWidth, h, ys[i]+min(h, barHeight)-4, esc(l.name))
+			esc(l.kind), esc(l.id), ys[i], svgWidth, h, ys[i]+min(h, barHeight)-4, esc(l.name))
 	}
 	b.WriteString(`<g id="axis" class="axis">`)
 	for _, t := range axisTicks(v.start, v.end) {
