@@ -66,6 +66,9 @@ type Config struct {
 	ElectionMinInterval int64
 	ElectionMaxInterval int64
 	FinalizeWait        int64
+	// DecideWhenUnanimous skips the finalize wait once every voter's vote of the round
+	// agrees (see election.Config); zkserver sets it so an ensemble serves sooner.
+	DecideWhenUnanimous bool
 
 	// Bugs reintroduces catalogued faults (package bugs) in the data tree, election
 	// and ZAB, for testing the harness; the zero Set is the correct server.

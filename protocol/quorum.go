@@ -219,7 +219,7 @@ func NewQuorum(cfg Config, rec storage.RecoveredState, now int64) (*Peer, error)
 	el, err := election.New(election.Config{
 		ID: c.ServerID, Quorum: qv,
 		MinNotificationInterval: c.ElectionMinInterval, MaxNotificationInterval: c.ElectionMaxInterval,
-		FinalizeWait: c.FinalizeWait, Bugs: c.Bugs,
+		FinalizeWait: c.FinalizeWait, DecideWhenUnanimous: c.DecideWhenUnanimous, Bugs: c.Bugs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("protocol: election: %w", err)

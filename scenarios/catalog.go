@@ -57,11 +57,14 @@ func catalog() []Scenario {
 		with("bridge", "two halves that both reach one bridge server", partitionsOnly("partition-bridge=1")),
 		with("one-way", "messages dropped in one direction only", partitionsOnly("partition-oneway=1")),
 		with("minority-third", "a random third of the servers cut off", partitionsOnly("partition-third=1")),
+		// The restart scenarios elect as zkserver does, ending a unanimous round at once.
 		with("kill-restart", "kill -9 a minority of servers and restart them from disk", func(s *Scenario) {
 			s.Nemesis = "crash=1,gap=3s,for=1s..8s"
+			s.UnanimousElection = true
 		}),
 		with("rolling-restart", "restart servers one at a time, as an operator upgrading does", func(s *Scenario) {
 			s.Nemesis = "crash=1,gap=6s,for=2s..4s,max-down=1"
+			s.UnanimousElection = true
 		}),
 		with("crash-points", "crash servers at exact protocol steps", func(s *Scenario) {
 			s.Nemesis = "crash-point=3,crash=1,gap=2s,for=1s..6s"

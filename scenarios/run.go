@@ -149,6 +149,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 			InitLimit:           s.InitLimit,
 			SyncLimit:           s.SyncLimit,
 			ElectionMaxInterval: electionMaxInterval.Milliseconds(),
+			DecideWhenUnanimous: s.UnanimousElection,
 			Bugs:                opts.Bugs,
 		},
 		SessionTimeout: time.Duration(s.SessionTimeout),

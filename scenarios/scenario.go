@@ -66,6 +66,10 @@ type Scenario struct {
 	// CounterBits narrows the zxid counter (default 32) so runs reach the rollover
 	// that forces a new epoch.
 	CounterBits uint `json:"counterBits,omitempty"`
+	// UnanimousElection ends an election round at once when every voter agrees, as
+	// zkserver does (protocol.Config.DecideWhenUnanimous); off, rounds wait out
+	// finalizeWait as in ZooKeeper 3.8.
+	UnanimousElection bool `json:"unanimousElection,omitempty"`
 
 	// Latency is the median one-way network latency; links have a heavy tail above it.
 	Latency Duration `json:"latency"`

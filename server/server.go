@@ -204,6 +204,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 			pcfg.Members = append(pcfg.Members, protocol.Member{ID: m.ID, Observer: m.Type == config.Observer})
 		}
 		pcfg.InitLimit, pcfg.SyncLimit = cfg.InitLimit, cfg.SyncLimit
+		// A freshly started ensemble whose votes all agree serves without waiting
+		// out finalizeWait (200 ms); see election.Config.DecideWhenUnanimous.
+		pcfg.DecideWhenUnanimous = true
 	}
 	newCore := opts.newCore
 	if newCore == nil {

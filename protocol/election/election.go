@@ -27,6 +27,12 @@ type Config struct {
 	MaxNotificationInterval int64
 	// FinalizeWait is how long a quorum must hold with no better vote arriving.
 	FinalizeWait int64
+	// DecideWhenUnanimous ends a round at once, without the finalize wait, when every
+	// voter's vote of the round is in and names this server's proposal: no better vote
+	// can still arrive in the round, so waiting only delays the start. ZooKeeper before
+	// 3.4 ended a round once every voter had voted (ZOOKEEPER-975 removed that because it
+	// did not require the votes to agree; here they must). Off by default, as in 3.8.
+	DecideWhenUnanimous bool
 	// ConfigData is the quorum configuration text sent in every notification.
 	ConfigData []byte
 	// Bugs reintroduces catalogued election faults (package bugs) for testing the
@@ -216,7 +222,13 @@ func (e *Election) Step(from int64, n Notification) {
 	}
 	if e.finalizing {
 		if !e.better(n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch) {
-			return // ZooKeeper drops what it reads during the finalize wait
+			// ZooKeeper drops what it reads during the finalize wait; a unanimous
+			// round still counts the vote, which may complete it.
+			if e.cfg.DecideWhenUnanimous && n.State == Looking && n.ElectionEpoch == e.round && n.Zxid != -1 {
+				e.recv[from] = n.Vote()
+				e.decideIfUnanimous()
+			}
+			return
 		}
 		e.finalizing = false
 	}
@@ -254,7 +266,23 @@ func (e *Election) stepLooking(from int64, n Notification) {
 	if e.hasQuorum(e.recv, e.Proposal()) {
 		e.finalizing = true
 		e.finalizeAt = e.now + e.cfg.FinalizeWait
+		e.decideIfUnanimous()
 	}
+}
+
+// decideIfUnanimous decides the round now when DecideWhenUnanimous is set and every
+// voter's vote of the round names the proposal.
+func (e *Election) decideIfUnanimous() {
+	if !e.cfg.DecideWhenUnanimous {
+		return
+	}
+	p := e.Proposal()
+	for _, id := range e.cfg.Quorum.Voters() {
+		if v, ok := e.recv[id]; !ok || !agrees(v, p) {
+			return
+		}
+	}
+	e.decide(p)
 }
 
 // stepSettled handles a notification from a server that is already following or

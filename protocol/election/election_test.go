@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -119,6 +120,12 @@ type envelope struct {
 }
 
 func newCluster(t *testing.T, seed uint64, voters, observers int) *cluster {
+	return newClusterWith(t, seed, voters, observers, Config{})
+}
+
+// newClusterWith builds a cluster whose members take base's options (ID and Quorum are
+// filled in).
+func newClusterWith(t *testing.T, seed uint64, voters, observers int, base Config) *cluster {
 	c := &cluster{t: t, rng: rand.New(rand.NewPCG(seed, 1)), nodes: map[int64]*Election{}, decided: map[int64]Decision{}, cut: map[int64]bool{}}
 	var vs []int64
 	for i := 1; i <= voters; i++ {
@@ -126,7 +133,9 @@ func newCluster(t *testing.T, seed uint64, voters, observers int) *cluster {
 	}
 	q := NewMajority(vs...)
 	for i := 1; i <= voters+observers; i++ {
-		e, err := New(Config{ID: int64(i), Quorum: q})
+		cfg := base
+		cfg.ID, cfg.Quorum = int64(i), q
+		e, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,10 +222,13 @@ func (c *cluster) checkAgreement(ids []int64, wantLeader int64) {
 }
 
 func TestElectionConverges(t *testing.T) {
-	for _, shape := range []struct{ voters, observers int }{{1, 0}, {3, 0}, {3, 1}, {5, 0}, {5, 2}, {7, 1}} {
+	for _, shape := range []struct {
+		voters, observers int
+		unanimous         bool
+	}{{1, 0, false}, {3, 0, false}, {3, 1, false}, {5, 0, false}, {5, 2, false}, {7, 1, false}, {3, 1, true}, {5, 2, true}} {
 		for seed := uint64(0); seed < 20; seed++ {
-			t.Run(fmt.Sprintf("v%d_o%d_seed%d", shape.voters, shape.observers, seed), func(t *testing.T) {
-				c := newCluster(t, seed, shape.voters, shape.observers)
+			t.Run(fmt.Sprintf("v%d_o%d_u%v_seed%d", shape.voters, shape.observers, shape.unanimous, seed), func(t *testing.T) {
+				c := newClusterWith(t, seed, shape.voters, shape.observers, Config{DecideWhenUnanimous: shape.unanimous})
 				c.drop = 0.1
 				// Server 2 (if present) has the longest log; everyone else is behind.
 				best := int64(1)
@@ -312,6 +324,35 @@ func TestFinalizeWaitTakesBetterVote(t *testing.T) {
 	e.Tick(1050)
 	if rd := e.Ready(); e.State() != Following || rd.Decision == nil || rd.Decision.Leader != 3 {
 		t.Fatalf("state %v decision %+v", e.State(), rd.Decision)
+	}
+}
+
+// With DecideWhenUnanimous a round ends the moment every voter's vote names the
+// proposal, even when the last votes arrive during the finalize wait; a vote that
+// disagrees (or a missing voter) leaves the ordinary finalize wait in force.
+func TestUnanimousRoundSkipsFinalizeWait(t *testing.T) {
+	vote := func(leader int64) Notification {
+		return Notification{State: Looking, Leader: leader, Zxid: 10, ElectionEpoch: 1, PeerEpoch: 1}
+	}
+	for _, unanimous := range []bool{false, true} {
+		e, _ := New(Config{ID: 5, Quorum: NewMajority(1, 2, 3, 4, 5), FinalizeWait: 50, DecideWhenUnanimous: unanimous})
+		e.Start(10, 1)
+		e.Ready()
+		e.Step(1, vote(5))
+		e.Step(2, vote(5))
+		require.True(t, e.finalizing, "a quorum agrees")
+		e.Step(3, vote(5))
+		e.Step(4, vote(4)) // worse: dropped, server 4 has not agreed yet
+		require.Equal(t, Looking, e.State(), "server 4 has not agreed")
+		e.Step(4, vote(5))
+		if !unanimous {
+			require.Equal(t, Looking, e.State(), "3.8 waits out finalizeWait")
+			e.Tick(50)
+		}
+		rd := e.Ready()
+		require.Equal(t, Leading, e.State())
+		require.NotNil(t, rd.Decision)
+		require.Equal(t, int64(5), rd.Decision.Leader)
 	}
 }
 
