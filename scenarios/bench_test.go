@@ -4,7 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/zksim/zksim/checker"
+	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/sim/cputime"
 )
 
@@ -59,5 +62,31 @@ func BenchmarkDefaultChecks(b *testing.B) {
 	}
 	if cpu := cputime.Now() - cpu0; cputime.Supported && cpu > 0 {
 		b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// The default scenario is the one `zksim bench` measures against the speed goal, so it
+// must keep the shape the goal names: 5 voters and an observer, 10 clients, at least
+// 2,000 client operations over at least 120 simulated seconds, every fault kind drawn.
+func TestDefaultScenarioKeepsTheBenchmarkShape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole default runs")
+	}
+	s := Default()
+	require.Equal(t, [3]int{5, 1, 10}, [3]int{s.Voters, s.Observers, s.Clients})
+	mix, err := s.Mix()
+	require.NoError(t, err)
+	repairs := map[string]bool{"heal": true, "heal-all": true, "restart": true, "resume": true, "unclog": true,
+		"clock-clear": true, "disk-heal": true, "disarm": true, "liveness": true}
+	for _, k := range nemesis.Kinds() {
+		if !repairs[k.Name] {
+			require.Positive(t, mix.Weights[nemesis.Kind(k.Name)], "fault kind %s", k.Name)
+		}
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		res, err := Run(s, seed, RunOptions{})
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, res.Ops, 2000, "seed %d", seed)
+		require.GreaterOrEqual(t, res.Simulated, 120*time.Second, "seed %d", seed)
 	}
 }

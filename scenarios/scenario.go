@@ -146,8 +146,9 @@ func (s Scenario) Validate() error {
 	return nil
 }
 
-// Load reads a scenario from a JSON file. Fields it leaves out take the default
-// scenario's values.
+// Load reads a scenario from a JSON file. Fields it leaves out take the values the
+// named scenarios start from (the default scenario's, but for its calmer 700 ms
+// operation interval).
 func Load(path string) (Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -158,8 +159,7 @@ func Load(path string) (Scenario, error) {
 
 // Parse reads a scenario from JSON text; name labels errors.
 func Parse(name string, data []byte) (Scenario, error) {
-	s := Default()
-	s.Name, s.Description = "", ""
+	s := base()
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
