@@ -48,11 +48,14 @@ type Result struct {
 	Wall      time.Duration
 	TraceHash string
 	Trace     string // only with RunOptions.KeepTrace
-	// Problems are faults the harness itself hit (a fault it could not apply); they
-	// are reported, and fail the run, because a schedule that did not happen proves
-	// nothing.
+	// Problems are faults the harness itself hit (a fault it could not apply, or the
+	// event budget running out); they are reported, and fail the run, because a
+	// schedule that did not happen proves nothing.
 	Problems []string
-	History  checker.History
+	// Livelocked says the world used up its event budget: the ensemble kept busy
+	// without settling, a liveness failure of the protocol (one of Problems).
+	Livelocked bool
+	History    checker.History
 	// NodeLogs are the servers' own logs the ZAB checks read; reports place the
 	// evidence of a violation (checker.NodeEventRef) by them.
 	NodeLogs []checker.NodeLog
@@ -188,7 +191,9 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	c.StopClients()
 	w.RunFor(time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2)
 
+	livelocked := false
 	if err := w.Stopped(); err != nil {
+		livelocked = true
 		problems = append(problems, fmt.Sprintf("liveness: %v: the ensemble is livelocked", err))
 	}
 	hist := c.History()
@@ -199,20 +204,21 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 		return Result{}, fmt.Errorf("scenarios: check: %w", err)
 	}
 	res := Result{
-		Scenario:  s.Name,
-		Seed:      seed,
-		Report:    report,
-		Schedule:  schedule,
-		Applied:   runner.Applied(),
-		Ops:       len(hist.Ops),
-		Events:    w.Events(),
-		Simulated: time.Duration(w.Now()),
-		TraceHash: w.TraceHash(),
-		Problems:  problems,
-		History:   hist,
-		NodeLogs:  logs,
-		checks:    checkOpts,
-		Wall:      wall().Sub(start),
+		Scenario:   s.Name,
+		Seed:       seed,
+		Report:     report,
+		Schedule:   schedule,
+		Applied:    runner.Applied(),
+		Ops:        len(hist.Ops),
+		Events:     w.Events(),
+		Simulated:  time.Duration(w.Now()),
+		TraceHash:  w.TraceHash(),
+		Problems:   problems,
+		Livelocked: livelocked,
+		History:    hist,
+		NodeLogs:   logs,
+		checks:     checkOpts,
+		Wall:       wall().Sub(start),
 	}
 	if opts.KeepTrace {
 		res.Trace = w.TraceText()

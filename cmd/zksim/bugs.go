@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,18 +128,15 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// huntBug runs seeds 1..budget of each of the bug's scenarios, round-robin over the
-// scenarios, and stops at the first failing seed (the lowest, so the table is
-// deterministic).
 // showsBug reports whether a failed run is evidence of a bug: a checker property
 // failed, or the ensemble livelocked. A fault the harness could not apply is not.
 func showsBug(r scenarios.Result) bool {
-	if len(r.Report.Failures()) > 0 {
-		return true
-	}
-	return slices.ContainsFunc(r.Problems, func(p string) bool { return strings.Contains(p, "livelocked") })
+	return len(r.Report.Failures()) > 0 || r.Livelocked
 }
 
+// huntBug runs seeds 1..budget of each of the bug's scenarios, round-robin over the
+// scenarios, and stops at the first failing seed (the lowest, so the table is
+// deterministic).
 func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 	start := time.Now()
 	set, _ := bugs.New(b.Name)

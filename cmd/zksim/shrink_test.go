@@ -127,7 +127,7 @@ func TestShowsBugCreditsCheckersAndLivelockOnly(t *testing.T) {
 		want bool
 	}{
 		{"checker failure", scenarios.Result{Report: failed}, true},
-		{"livelock", scenarios.Result{Problems: []string{"liveness: budget: the ensemble is livelocked"}}, true},
+		{"livelock", scenarios.Result{Problems: []string{"liveness: budget: the ensemble is livelocked"}, Livelocked: true}, true},
 		{"fault not applied", scenarios.Result{Problems: []string{"fault 3 (disk-bit-flip): no durable data"}}, false},
 		{"pass", scenarios.Result{}, false},
 	} {
