@@ -811,17 +811,38 @@ func (p *Peer) Advance() {
 	}
 }
 
+// sessionChange is what a committed transaction does to the list of live sessions.
+type sessionChange uint8
+
+const (
+	sessionUnchanged sessionChange = iota
+	sessionOpened
+	sessionClosed
+)
+
+// sessionChangeOf says which session a transaction opens (with its timeout) or closes.
+// Applying a transaction and replaying one onto a snapshot's session list both go by it.
+func sessionChangeOf(hdr datatree.TxnHeader, txn datatree.Txn) (session.ID, int32, sessionChange) {
+	id := session.ID(hdr.ClientID)
+	switch hdr.Type {
+	case wire.OpCreateSession:
+		if t, ok := txn.(*datatree.CreateSessionTxn); ok {
+			return id, t.TimeOut, sessionOpened
+		}
+	case wire.OpCloseSession:
+		return id, 0, sessionClosed
+	}
+	return id, 0, sessionUnchanged
+}
+
 // applyTxn applies a committed transaction to the tree and the session table, and
 // queues the watch notifications it fires.
 func (p *Peer) applyTxn(hdr datatree.TxnHeader, txn datatree.Txn) datatree.Result {
 	res := p.tree.ApplyAppend(hdr, txn, p.triggers[:0])
-	switch hdr.Type {
-	case wire.OpCreateSession:
-		if t, ok := txn.(*datatree.CreateSessionTxn); ok {
-			p.sessions.Track(session.ID(hdr.ClientID), t.TimeOut, p.now)
-		}
-	case wire.OpCloseSession:
-		id := session.ID(hdr.ClientID)
+	switch id, timeout, change := sessionChangeOf(hdr, txn); change {
+	case sessionOpened:
+		p.sessions.Track(id, timeout, p.now)
+	case sessionClosed:
 		p.sessions.Remove(id)
 		if c, ok := p.sessionConn[id]; ok {
 			delete(p.sessionConn, id)

@@ -266,15 +266,12 @@ func (s stateMachine) Snapshot(pending []zab.Entry) (zab.Snapshot, error) {
 		}
 		tree.Apply(hdr, txn)
 		// The session effects of applyTxn, on the snapshot's list.
-		id := session.ID(hdr.ClientID)
-		switch hdr.Type {
-		case wire.OpCreateSession:
-			if t, ok := txn.(*datatree.CreateSessionTxn); ok {
-				entries = slices.DeleteFunc(entries, func(se session.Entry) bool { return se.ID == id })
-				entries = append(entries, session.Entry{ID: id, Timeout: t.TimeOut})
-			}
-		case wire.OpCloseSession:
+		id, timeout, change := sessionChangeOf(hdr, txn)
+		if change != sessionUnchanged {
 			entries = slices.DeleteFunc(entries, func(se session.Entry) bool { return se.ID == id })
+		}
+		if change == sessionOpened {
+			entries = append(entries, session.Entry{ID: id, Timeout: timeout})
 		}
 	}
 	return zab.Snapshot{Zxid: tree.LastZxid(), Data: tree.EncodeSnapshot(session.AppendEntries(nil, entries))}, nil
