@@ -223,9 +223,9 @@ func (e *Election) Step(from int64, n Notification) {
 	if e.finalizing {
 		if !e.better(n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch) {
 			// ZooKeeper drops what it reads during the finalize wait; a unanimous
-			// round still counts the vote, which may complete it.
-			if e.cfg.DecideWhenUnanimous && n.State == Looking && n.ElectionEpoch == e.round && n.Zxid != -1 {
-				e.recv[from] = n.Vote()
+			// round still counts a vote for the proposal, which may complete it.
+			if v := n.Vote(); e.cfg.DecideWhenUnanimous && n.State == Looking && agrees(v, e.Proposal()) {
+				e.recv[from] = v
 				e.decideIfUnanimous()
 			}
 			return
