@@ -147,8 +147,8 @@ func (s Scenario) Validate() error {
 }
 
 // Load reads a scenario from a JSON file. Fields it leaves out take the values the
-// named scenarios start from (the default scenario's, but for its calmer 700 ms
-// operation interval).
+// named scenarios start from (the default scenario's, but for its calmer 800 ms
+// operation interval and 130 s of faults).
 func Load(path string) (Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
