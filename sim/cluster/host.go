@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/storage"
 	"github.com/zksim/zksim/protocol/wire"
@@ -206,7 +205,7 @@ func (h *Host) Start(env *sim.Env) {
 		env.Trace(fmt.Sprintf("skipped damaged snapshot %s: %v", s.Name, s.Err))
 	}
 	if h.cfg.Record != nil {
-		h.cfg.Record.recovered(rec)
+		h.cfg.Record.recorder().Recovered(rec)
 	}
 	h.epochs = protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch}
 	h.startMs, h.startMono = h.nowMs(), env.Monotonic()
@@ -219,7 +218,7 @@ func (h *Host) Start(env *sim.Env) {
 	env.Trace(fmt.Sprintf("recovered snapshot=%q records=%d last=%#x", rec.SnapshotName, len(rec.Records), rec.LastZxid))
 	if !h.ensemble() && h.cfg.Record != nil {
 		// A standalone server is its own leader (epoch 0) from the moment it serves.
-		h.cfg.Record.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Zxid: rec.LastZxid})
+		h.cfg.Record.recorder().StandaloneServing(rec.LastZxid)
 	}
 	h.tick = env.SetTimer(h.cfg.TickInterval)
 	h.drive()
@@ -415,7 +414,7 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 		}
 		h.curLog = ""
 		if h.cfg.Record != nil {
-			h.cfg.Record.truncated(rd.TruncateTo)
+			h.cfg.Record.recorder().Truncated(rd.TruncateTo)
 		}
 		if h.crashPoint(CrashTrunc) {
 			return st, false, nil
@@ -489,20 +488,10 @@ func (h *Host) persist(rd *protocol.Ready) (st persisted, waits bool, err error)
 // them go out, then Advance.
 func (h *Host) finish(st persisted) {
 	if rec := h.cfg.Record; rec != nil {
-		for i, z := range st.recs {
-			rec.logged(z, st.hashes[i])
-		}
-		for _, ev := range st.events {
-			if ev.Kind == protocol.EventEstablished {
-				rec.add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
-			}
-		}
+		rec.recorder().Persisted(st.recs, st.hashes, st.events, st.hard)
 	}
 	if st.hard != nil {
 		h.epochs = *st.hard
-		if h.cfg.Record != nil {
-			h.cfg.Record.epochs(*st.hard)
-		}
 	}
 	if len(st.after) > 0 && h.learner() {
 		if st.hard != nil && h.crashPoint(CrashCurrentEpoch) {
@@ -524,7 +513,7 @@ func (h *Host) finish(st persisted) {
 	}
 	if h.cfg.Record != nil && !h.ensemble() {
 		for _, z := range st.recs {
-			h.cfg.Record.committed(z)
+			h.cfg.Record.recorder().Committed(z)
 		}
 	}
 	// Built by hand: a Sprintf per persisted batch showed in profiles.
@@ -541,12 +530,11 @@ func (h *Host) finish(st persisted) {
 // changes, the transactions the last Advance applied, and an installed snapshot. A
 // leader's establishment waits for finish.
 func (h *Host) observe(rd *protocol.Ready) {
-	rec := h.cfg.Record
+	if rec := h.cfg.Record; rec != nil {
+		rec.recorder().Observe(h.role, rd)
+	}
 	if rd.Role != nil {
 		if h.role.Role == protocol.RoleLeading && (rd.Role.Role != protocol.RoleLeading || rd.Role.Epoch != h.role.Epoch) {
-			if rec != nil {
-				rec.add(checker.NodeEvent{Kind: checker.NodeLeaderLost, Epoch: h.role.Epoch})
-			}
 			// Learning its epoch (from 0) is the same leadership going on.
 			if rd.Role.Role != protocol.RoleLeading || h.role.Epoch != 0 {
 				h.closeQuorum(h.role.Epoch)
@@ -554,21 +542,6 @@ func (h *Host) observe(rd *protocol.Ready) {
 		}
 		h.role = *rd.Role
 		h.env.Trace(fmt.Sprintf("role %s epoch=%d leader=%d %s", rd.Role.Role, rd.Role.Epoch, rd.Role.Leader, rd.Role.Reason))
-	}
-	if rec == nil {
-		return
-	}
-	// A Ready reports the transactions the last Advance applied: they are committed
-	// here now, whatever becomes of this Ready's own writes (a crash while they are
-	// pending, a snapshot or truncation they carry), and their replies may already be
-	// out.
-	for _, ev := range rd.Events {
-		if ev.Kind == protocol.EventCommitted {
-			rec.committed(ev.Zxid)
-		}
-	}
-	if rd.Snapshot != nil && rd.InstallSnapshot {
-		rec.snapshot(rd.Snapshot.Zxid)
 	}
 }
 
