@@ -63,6 +63,11 @@ type Options struct {
 	// crashpoint names them; HookedCrashPoints lists those the server reaches). Test
 	// only: zkserver sets it from --test-only-crash-file, never from zoo.cfg.
 	CrashPoints CrashPoints
+	// ZabRecord, if set, is a file the server appends its own ZAB events to (the
+	// events the simulator's host records for the zab-* checkers, one line each with
+	// the wall-clock time; package noderec reads them). Test only: zkserver sets it
+	// from --test-only-zab-record, never from zoo.cfg.
+	ZabRecord string
 
 	newCore   func(protocol.Config, storage.RecoveredState, int64) (core, error)
 	openFiles func(*Files)
@@ -106,6 +111,8 @@ type Server struct {
 	learnerNow bool               // the server follows or observes, this Ready's role change included
 	installing bool               // a SNAP's snapshot is being installed
 	hard       protocol.HardState // the epochs last written
+
+	zab *zabRecord // test-only ZAB event record (zabrecord.go); nil records nothing
 }
 
 // maxTickEvery is the coarsest the wall clock reaches the core.
@@ -176,6 +183,15 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		} else {
 			log.Info("initialized storage", "repair", r.String()) // a fresh node
 		}
+	}
+	var zr *zabRecord
+	if opts.ZabRecord != "" {
+		log.Warn("TEST ONLY: this server records its ZAB events for a test harness", "file", opts.ZabRecord)
+		if zr, err = openZabRecord(opts.ZabRecord, log); err != nil {
+			files.Close()
+			return nil, err
+		}
+		zr.recovered(rec, cfg.Standalone())
 	}
 	log.Info("recovered", "snapshot", rec.SnapshotName, "records", len(rec.Records),
 		"lastZxid", "0x"+strconv.FormatInt(rec.LastZxid, 16))
@@ -265,6 +281,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		peerLns: peerLns, peerAddrs: peerAddrs(cfg),
 		outLinks: map[linkKey]*outLink{}, inLinks: map[linkKey]*inLink{},
 		crash: opts.CrashPoints,
+		zab:   zr,
 		hard:  protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch},
 	}
 	if srv.crash != nil {
@@ -325,6 +342,9 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	s.wg.Wait()
+	if s.zab != nil {
+		s.zab.close()
+	}
 	if cerr := s.files.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -390,6 +410,9 @@ func (s *Server) serve(ctx context.Context) error {
 func (s *Server) drain() error {
 	for s.core.HasReady() {
 		rd := s.core.Ready()
+		if s.zab != nil {
+			s.zab.observe(&rd)
+		}
 		// Out never depends on this Ready's records, so the writers may start while
 		// the fsync runs.
 		for _, o := range rd.Out {
@@ -409,6 +432,9 @@ func (s *Server) drain() error {
 		}
 		if err := s.persist(rd); err != nil {
 			return err
+		}
+		if s.zab != nil {
+			s.zab.persisted(&rd)
 		}
 		if s.crash != nil {
 			s.beforeAcks(rd)
@@ -433,6 +459,11 @@ func (s *Server) drain() error {
 			s.crashAt(crashpoint.CommitBeforeApply)
 		}
 		s.core.Advance()
+		if s.zab != nil && s.cfg.Standalone() {
+			for _, r := range rd.Records {
+				s.zab.rec.Committed(r.Zxid)
+			}
+		}
 		if s.crash != nil && len(rd.Records) > 0 {
 			s.crashAt(crashpoint.ApplyBeforeReply)
 		}
@@ -455,6 +486,9 @@ func (s *Server) persist(rd protocol.Ready) error {
 			return err
 		}
 		s.log.Info("truncated the log", "zxid", "0x"+strconv.FormatInt(rd.TruncateTo, 16))
+		if s.zab != nil {
+			s.zab.rec.Truncated(rd.TruncateTo)
+		}
 	}
 	if hs := rd.HardState; hs != nil {
 		// Stage the new currentEpoch before the records it vouches for: a crash after

@@ -471,14 +471,14 @@ func TestConfigPath(t *testing.T) {
 func TestParseOptions(t *testing.T) {
 	t.Setenv("ZOOCFGDIR", "/env/conf")
 	o, rest, err := parseOptions([]string{"--test-only-bugs", "ZOOKEEPER-3911, ZOOKEEPER-1154", "--config=/etc/zk",
-		"--test-only-clock-file", "/tmp/c", "--test-only-crash-file=/tmp/x", "start", "z.cfg"})
+		"--test-only-clock-file", "/tmp/c", "--test-only-crash-file=/tmp/x", "--test-only-zab-record", "/tmp/z", "start", "z.cfg"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.cfgDir != "/etc/zk" || o.bugs.String() != "ZOOKEEPER-1154,ZOOKEEPER-3911" || o.clockFile != "/tmp/c" || o.crashFile != "/tmp/x" || !slices.Equal(rest, []string{"start", "z.cfg"}) {
+	if o.cfgDir != "/etc/zk" || o.bugs.String() != "ZOOKEEPER-1154,ZOOKEEPER-3911" || o.clockFile != "/tmp/c" || o.crashFile != "/tmp/x" || o.zabRecord != "/tmp/z" || !slices.Equal(rest, []string{"start", "z.cfg"}) {
 		t.Errorf("got %+v %v", o, rest)
 	}
-	if !slices.Equal(o.args(), []string{"--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-3911", "--test-only-clock-file", "/tmp/c", "--test-only-crash-file", "/tmp/x"}) {
+	if !slices.Equal(o.args(), []string{"--test-only-bugs", "ZOOKEEPER-1154,ZOOKEEPER-3911", "--test-only-clock-file", "/tmp/c", "--test-only-crash-file", "/tmp/x", "--test-only-zab-record", "/tmp/z"}) {
 		t.Errorf("child args %v", o.args())
 	}
 	o, rest, err = parseOptions([]string{"status"})
@@ -491,6 +491,7 @@ func TestParseOptions(t *testing.T) {
 		{"--test-only-bugs"},
 		{"--test-only-clock-file=", "start"},
 		{"--test-only-crash-file=", "start"},
+		{"--test-only-zab-record=", "start"},
 		{"--no-such-option", "x", "start"},
 	} {
 		if _, _, err := parseOptions(args); err == nil {

@@ -28,14 +28,16 @@ type exitError struct{ msg string }
 func (e *exitError) Error() string { return e.msg }
 
 const usage = "Usage: zkserver [--config <conf-dir>] [--test-only-bugs NAME[,NAME..]] [--test-only-clock-file PATH]\n" +
-	"                [--test-only-crash-file PATH]\n" +
+	"                [--test-only-crash-file PATH] [--test-only-zab-record PATH]\n" +
 	"                {start|start-foreground|stop|restart|status|version} [zoo.cfg]\n" +
 	"  --test-only-bugs        TEST ONLY: switch on catalogued protocol bugs (zksim bugs lists them) so\n" +
 	"                          a test harness can prove it finds them; the server then loses data on purpose\n" +
 	"  --test-only-clock-file  TEST ONLY: run the protocol on a clock skewed by this file (\"T0 WALL0 MONO0 PPM\",\n" +
 	"                          re-read at every tick; no file is the host's clock) so a harness can bump it\n" +
 	"  --test-only-crash-file  TEST ONLY: exit at once with status 137, like kill -9, at the protocol steps this\n" +
-	"                          file arms (\"POINT NTH SEQ\" lines; zksim faults lists the points), re-read at each step"
+	"                          file arms (\"POINT NTH SEQ\" lines; zksim faults lists the points), re-read at each step\n" +
+	"  --test-only-zab-record  TEST ONLY: append this server's own ZAB events (logged, committed, epochs, roles,\n" +
+	"                          truncations, snapshots; one timed line each) to this file for zksim jepsen's zab-* checks"
 
 // flagError is a malformed option; main exits 2 for it.
 type flagError struct{ msg string }
@@ -59,6 +61,8 @@ type options struct {
 	clockFile string
 	// crashFile is the test-only crash points' file (server.FileCrashPoints).
 	crashFile string
+	// zabRecord is the test-only ZAB event record's file (server.Options.ZabRecord).
+	zabRecord string
 }
 
 // parseOptions reads the flags that come before the command ("--name value" or
@@ -93,6 +97,11 @@ func parseOptions(args []string) (options, []string, error) {
 				return o, nil, &flagError{"--test-only-crash-file needs a path"}
 			}
 			o.crashFile = value
+		case "--test-only-zab-record":
+			if value == "" {
+				return o, nil, &flagError{"--test-only-zab-record needs a path"}
+			}
+			o.zabRecord = value
 		default:
 			return o, nil, &flagError{"unknown option " + name}
 		}
@@ -111,6 +120,9 @@ func (o options) args() []string {
 	}
 	if o.crashFile != "" {
 		args = append(args, "--test-only-crash-file", o.crashFile)
+	}
+	if o.zabRecord != "" {
+		args = append(args, "--test-only-zab-record", o.zabRecord)
 	}
 	return args
 }
@@ -303,6 +315,10 @@ func startForeground(ctx context.Context, cfgPath string, o options, stderr io.W
 	if o.crashFile != "" {
 		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-crash-file %s lets a test kill this server at exact protocol steps\n", o.crashFile)
 		opts.CrashPoints = server.FileCrashPoints(o.crashFile)
+	}
+	if o.zabRecord != "" {
+		fmt.Fprintf(stderr, "WARNING: TEST ONLY: --test-only-zab-record %s records this server's ZAB events for a test harness\n", o.zabRecord)
+		opts.ZabRecord = o.zabRecord
 	}
 	srv, err := server.New(cfg, opts)
 	if err != nil {
