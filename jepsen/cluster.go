@@ -222,7 +222,7 @@ func (c *Cluster) startLocked(n *node) error {
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
 	cmd := exec.Command(c.cfg.Binary, append(c.cfg.serverArgs(), "--test-only-clock-file", n.clockFile(),
-		"--test-only-crash-file", n.crashFile(), "start-foreground", n.cfg)...)
+		"--test-only-crash-file", n.crashFile(), "--test-only-zab-record", n.zabRecordFile(), "start-foreground", n.cfg)...)
 	cmd.Dir = n.dir
 	cmd.Env = append(os.Environ(), "ZOOCFGDIR=", "ZOOCFG=", "ZOOPIDFILE=", "ZOO_LOG_DIR=")
 	cmd.Stdout, cmd.Stderr = logf, logf
