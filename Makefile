@@ -121,10 +121,11 @@ JEPSEN_ONEWAY = one-way:jepsen/testdata/leader-oneway.sched
 JEPSEN_SYNC = jepsen/testdata/sync-points.json
 JEPSEN_SNAPDUE = $(JEPSEN_SYNC):jepsen/testdata/snap-due.sched
 JEPSEN_SNAPKILLS = $(JEPSEN_SYNC):jepsen/testdata/snap-due-kills.sched
-JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:$(JEPSEN_SYNC) none:$(JEPSEN_SNAPDUE) none:$(JEPSEN_SNAPKILLS) none:$(JEPSEN_ONEWAY) \
+JEPSEN_TRUNCCUT = one-way:jepsen/testdata/trunc-cut.sched
+JEPSEN_BUGS ?= none:leader-isolation none:kill-restart none:$(JEPSEN_SYNC) none:$(JEPSEN_SNAPDUE) none:$(JEPSEN_SNAPKILLS) none:$(JEPSEN_ONEWAY) none:$(JEPSEN_TRUNCCUT) \
 	BROKEN-leader-commit-without-quorum:leader-isolation BROKEN-ack-before-fsync:kill-restart \
 	ZOOKEEPER-1154:leader-isolation ZOOKEEPER-1154:$(JEPSEN_ONEWAY) \
-	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-1156:$(JEPSEN_ONEWAY) \
+	ZOOKEEPER-1156:leader-isolation ZOOKEEPER-1156:$(JEPSEN_ONEWAY) ZOOKEEPER-1156:$(JEPSEN_TRUNCCUT) \
 	ZOOKEEPER-2832:leader-isolation ZOOKEEPER-2832:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-2845:leader-isolation ZOOKEEPER-2845:$(JEPSEN_ONEWAY) \
 	ZOOKEEPER-4925:kill-restart ZOOKEEPER-4925:$(JEPSEN_ONEWAY) \
