@@ -95,6 +95,18 @@ func catalog() []Scenario {
 			s.Workload.Interval = Duration(150 * time.Millisecond)
 			s.Nemesis = "crash=4,partition-isolate=2,crash-point=2," + syncPoints + ",gap=1s,for=1s..12s,allow-quorum-loss"
 		}),
+		with("sync-halves", "sync-window's slow disk and busy workload under random halves: a syncing learner and the leader cut off together", func(s *Scenario) {
+			// A learner still syncing with a new leader can end up alone with it on one
+			// side of a split; what it acknowledged there before it was durable then
+			// decides whether the other side may elect without those proposals.
+			s.Voters, s.Observers = 3, 1
+			s.SnapCount = 50
+			s.SyncLatency = Duration(40 * time.Millisecond)
+			s.Workload.Interval = Duration(150 * time.Millisecond)
+			s.Nemesis = "crash=3,partition-halves=2,partition-isolate=1,crash-point=2," +
+				"points=sync-writes-before-current-epoch+current-epoch-before-ack-newleader+snap-received-before-fsync+follower-append-before-fsync," +
+				"gap=1s,for=1s..12s,allow-quorum-loss"
+		}),
 		with("clock-chaos", "clock bumps, strobes, scrambles and drift", partitionsOnly("clock-bump=1,clock-strobe=1,clock-scramble=1,clock-drift=1")),
 		with("pauses", "SIGSTOP-like pauses of servers, the leader included", func(s *Scenario) {
 			s.Nemesis = "pause=1,gap=2s,for=500ms..8s"

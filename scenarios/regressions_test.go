@@ -34,6 +34,7 @@ var caughtBy = map[string][]checker.Property{
 	"sync-window--119--ZOOKEEPER-4646":                         {checker.PropZabCommitted, checker.PropZabLeaderHolds},
 	"sync-window--110--ZOOKEEPER-3104":                         {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"sync-window--6--BROKEN-ack-before-fsync":                  {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	"sync-halves--23--ZOOKEEPER-4685":                          {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 }
 
 // TestShrunkBugSchedules replays every shrunk schedule in testdata/regressions

@@ -83,7 +83,7 @@ func Lookup(name string) (Bug, bool) {
 var Scenarios = []string{"default", "leader-isolation", "random-halves", "majorities-ring", "bridge", "one-way",
 	"minority-third", "kill-restart", "rolling-restart", "crash-points", "sync-crash", "clock-chaos", "pauses",
 	"flaky-links", "disk-faults", "observers", "session-expiry", "big-ensemble", "everything", "standalone", "rollover",
-	"sync-window"}
+	"sync-window", "sync-halves"}
 
 // Detector names (checker properties).
 const (
@@ -248,7 +248,7 @@ var catalog = []Bug{
 		Summary: "a learner acknowledges proposals received during sync before it acknowledges NEWLEADER",
 		Kind:    KindDurability, Package: "zab",
 		Detectors: []string{DetQuorumDurable, DetAckedDurable, DetLiveness},
-		Scenarios: []string{"sync-window", "sync-crash", "crash-points", "everything"},
+		Scenarios: []string{"sync-halves", "sync-window", "sync-crash", "crash-points", "everything"},
 		Notes:     "the original made the leader drop the learner; here the early ACKs are counted, so they vouch for proposals held only in memory",
 	},
 	{
