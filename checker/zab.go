@@ -4,55 +4,31 @@ import (
 	"fmt"
 	"iter"
 	"sort"
+
+	"github.com/zksim/zksim/protocol/noderec"
 )
 
-// NodeEventKind is what one server recorded about its own protocol state.
-type NodeEventKind uint8
+// NodeEventKind is what one server recorded about its own protocol state; the hosts
+// record it through protocol/noderec, which owns the vocabulary so that a real server
+// can record it without importing the checker.
+type NodeEventKind = noderec.Kind
 
-// Node event kinds.
+// Node event kinds (see noderec for what each means).
 const (
-	// NodeLeaderEstablished: the node became the established leader of Epoch (a quorum
-	// acknowledged NEWLEADER).
-	NodeLeaderEstablished NodeEventKind = iota + 1
-	// NodeLeaderLost: the node stopped leading Epoch.
-	NodeLeaderLost
-	// NodeAcceptedEpoch and NodeCurrentEpoch: the persisted epoch changed to Epoch.
-	NodeAcceptedEpoch
-	NodeCurrentEpoch
-	// NodeLogged: the transaction Zxid with digest Digest was appended to the log.
-	NodeLogged
-	// NodeCommitted: the transaction Zxid was committed and applied.
-	NodeCommitted
-	// NodeTruncated: the log was cut to end at Zxid (a TRUNC, or the unsynced tail lost in
-	// a crash); later transactions are discarded.
-	NodeTruncated
-	// NodeSnapshot: the tree was replaced by a snapshot at Zxid (a SNAP); the log is
-	// discarded and everything up to Zxid counts as committed here.
-	NodeSnapshot
-	// NodeRestarted: the process crashed and came back from its storage; in-memory state
-	// (roles, commit point) is gone, the durable log stays.
-	NodeRestarted
-	// NodeFinal: at the end of the run the tree has digest Digest at last zxid Zxid.
-	NodeFinal
+	NodeLeaderEstablished = noderec.LeaderEstablished
+	NodeLeaderLost        = noderec.LeaderLost
+	NodeAcceptedEpoch     = noderec.AcceptedEpoch
+	NodeCurrentEpoch      = noderec.CurrentEpoch
+	NodeLogged            = noderec.Logged
+	NodeCommitted         = noderec.Committed
+	NodeTruncated         = noderec.Truncated
+	NodeSnapshot          = noderec.Snapshot
+	NodeRestarted         = noderec.Restarted
+	NodeFinal             = noderec.Final
 )
 
-func (k NodeEventKind) String() string {
-	names := [...]string{"?", "leader-established", "leader-lost", "accepted-epoch", "current-epoch",
-		"logged", "committed", "truncated", "snapshot", "restarted", "final"}
-	if int(k) < len(names) {
-		return names[k]
-	}
-	return fmt.Sprintf("NodeEventKind(%d)", uint8(k))
-}
-
-// NodeEvent is one event of a node's own log. Time is true simulated time in nanoseconds.
-type NodeEvent struct {
-	Kind   NodeEventKind
-	Time   int64
-	Epoch  int64
-	Zxid   int64
-	Digest uint64
-}
+// NodeEvent is one event of a node's own log (noderec.Event).
+type NodeEvent = noderec.Event
 
 // NodeLog is one server's ordered events. Live says whether the node is up at the end.
 type NodeLog struct {

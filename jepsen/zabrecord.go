@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/zksim/zksim/checker"
-	"github.com/zksim/zksim/checker/noderec"
 	"github.com/zksim/zksim/nemesis"
+	"github.com/zksim/zksim/protocol/noderec"
 )
 
 // zabRecordFile is where the server appends its own ZAB events (zkserver

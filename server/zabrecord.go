@@ -7,9 +7,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/zksim/zksim/checker"
-	"github.com/zksim/zksim/checker/noderec"
 	"github.com/zksim/zksim/protocol"
+	"github.com/zksim/zksim/protocol/noderec"
 	"github.com/zksim/zksim/protocol/storage"
 )
 
@@ -53,7 +52,7 @@ func openZabRecord(path string, log *slog.Logger) (*zabRecord, error) {
 	return z, nil
 }
 
-func (z *zabRecord) emit(ev checker.NodeEvent) {
+func (z *zabRecord) emit(ev noderec.Event) {
 	if z.failed {
 		return
 	}

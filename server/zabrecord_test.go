@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zksim/zksim/checker"
-	"github.com/zksim/zksim/checker/noderec"
+	"github.com/zksim/zksim/protocol/noderec"
 )
 
 // TestZabRecordAcrossRestarts: a standalone server with a ZAB record logs and commits
@@ -27,7 +26,7 @@ func TestZabRecordAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, bad := noderec.ParseFile(string(b))
-	has := func(evs []checker.NodeEvent, k checker.NodeEventKind, z int64) bool {
+	has := func(evs []noderec.Event, k noderec.Kind, z int64) bool {
 		for _, ev := range evs {
 			if ev.Kind == k && ev.Zxid == z {
 				return true
@@ -35,8 +34,8 @@ func TestZabRecordAcrossRestarts(t *testing.T) {
 		}
 		return false
 	}
-	if bad != 0 || !has(events, checker.NodeLogged, st.Czxid) || !has(events, checker.NodeCommitted, st.Czxid) ||
-		!has(events, checker.NodeLeaderEstablished, 0) {
+	if bad != 0 || !has(events, noderec.Logged, st.Czxid) || !has(events, noderec.Committed, st.Czxid) ||
+		!has(events, noderec.LeaderEstablished, 0) {
 		t.Fatalf("record after a create at %#x (%d bad lines):\n%s", st.Czxid, bad, b)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -49,7 +48,7 @@ func TestZabRecordAcrossRestarts(t *testing.T) {
 	r.stop()
 	b, _ = os.ReadFile(path)
 	again, bad := noderec.ParseFile(string(b))
-	if bad != 0 || len(again) <= len(events) || again[len(events)].Kind != checker.NodeRestarted || has(again[len(events):], checker.NodeLogged, st.Czxid) {
+	if bad != 0 || len(again) <= len(events) || again[len(events)].Kind != noderec.Restarted || has(again[len(events):], noderec.Logged, st.Czxid) {
 		t.Errorf("after a restart (%d bad lines):\n%s", bad, b)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/zksim/zksim/checker"
-	"github.com/zksim/zksim/checker/noderec"
+	"github.com/zksim/zksim/protocol/noderec"
 )
 
 // NodeRecord is what a server recorded about its own storage and state machine over

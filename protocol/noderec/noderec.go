@@ -12,16 +12,64 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol"
 	"github.com/zksim/zksim/protocol/storage"
 )
 
-// Recorder turns a server's storage and protocol steps into checker.NodeEvents and
+// Kind is what one server recorded about its own protocol state.
+type Kind uint8
+
+// Event kinds.
+const (
+	// LeaderEstablished: the node became the established leader of Epoch (a quorum
+	// acknowledged NEWLEADER).
+	LeaderEstablished Kind = iota + 1
+	// LeaderLost: the node stopped leading Epoch.
+	LeaderLost
+	// AcceptedEpoch and CurrentEpoch: the persisted epoch changed to Epoch.
+	AcceptedEpoch
+	CurrentEpoch
+	// Logged: the transaction Zxid with digest Digest was appended to the log.
+	Logged
+	// Committed: the transaction Zxid was committed and applied.
+	Committed
+	// Truncated: the log was cut to end at Zxid (a TRUNC, or the unsynced tail lost in
+	// a crash); later transactions are discarded.
+	Truncated
+	// Snapshot: the tree was replaced by a snapshot at Zxid (a SNAP); the log is
+	// discarded and everything up to Zxid counts as committed here.
+	Snapshot
+	// Restarted: the process crashed and came back from its storage; in-memory state
+	// (roles, commit point) is gone, the durable log stays.
+	Restarted
+	// Final: at the end of the run the tree has digest Digest at last zxid Zxid.
+	Final
+)
+
+func (k Kind) String() string {
+	names := [...]string{"?", "leader-established", "leader-lost", "accepted-epoch", "current-epoch",
+		"logged", "committed", "truncated", "snapshot", "restarted", "final"}
+	if int(k) < len(names) {
+		return names[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Event is one event of a node's own log. Time is in nanoseconds: true simulated time
+// in the simulator, wall-clock time in a real server.
+type Event struct {
+	Kind   Kind
+	Time   int64
+	Epoch  int64
+	Zxid   int64
+	Digest uint64
+}
+
+// Recorder turns a server's storage and protocol steps into Events and
 // hands each to Emit, which stamps its time and keeps it.
 type Recorder struct {
 	// Emit receives each event; it sets Time.
-	Emit func(checker.NodeEvent)
+	Emit func(Event)
 
 	any        bool // an event was emitted (or resumed)
 	restarts   int
@@ -31,23 +79,23 @@ type Recorder struct {
 }
 
 // Add emits one event as it is.
-func (r *Recorder) Add(ev checker.NodeEvent) {
+func (r *Recorder) Add(ev Event) {
 	r.any = true
 	r.Emit(ev)
 }
 
 // Resume restores the recorder's state from an event an earlier incarnation of the same
 // server recorded (a record file read back at start), without emitting it.
-func (r *Recorder) Resume(ev checker.NodeEvent) {
+func (r *Recorder) Resume(ev Event) {
 	r.any = true
 	switch ev.Kind {
-	case checker.NodeLogged, checker.NodeTruncated, checker.NodeSnapshot:
+	case Logged, Truncated, Snapshot:
 		r.lastLogged = ev.Zxid
-	case checker.NodeAcceptedEpoch:
+	case AcceptedEpoch:
 		r.accepted = ev.Epoch
-	case checker.NodeCurrentEpoch:
+	case CurrentEpoch:
 		r.current = ev.Epoch
-	case checker.NodeRestarted:
+	case Restarted:
 		r.restarts++
 	}
 }
@@ -55,37 +103,37 @@ func (r *Recorder) Resume(ev checker.NodeEvent) {
 // Logged records a transaction once it is durable in the log: what a crash cannot
 // take back.
 func (r *Recorder) Logged(zxid int64, hash uint64) {
-	r.Add(checker.NodeEvent{Kind: checker.NodeLogged, Zxid: zxid, Digest: hash})
+	r.Add(Event{Kind: Logged, Zxid: zxid, Digest: hash})
 	r.lastLogged = zxid
 }
 
 // Truncated records a TRUNC's cut of the log to end at zxid.
 func (r *Recorder) Truncated(zxid int64) {
-	r.Add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: zxid})
+	r.Add(Event{Kind: Truncated, Zxid: zxid})
 	r.lastLogged = zxid
 }
 
 // Snapshot records a snapshot installed in place of the tree (a SNAP).
 func (r *Recorder) Snapshot(zxid int64) {
-	r.Add(checker.NodeEvent{Kind: checker.NodeSnapshot, Zxid: zxid})
+	r.Add(Event{Kind: Snapshot, Zxid: zxid})
 	r.lastLogged = zxid
 }
 
 // Epochs records the epoch files as they became durable, when they changed.
 func (r *Recorder) Epochs(hs protocol.HardState) {
 	if hs.AcceptedEpoch != r.accepted {
-		r.Add(checker.NodeEvent{Kind: checker.NodeAcceptedEpoch, Epoch: hs.AcceptedEpoch})
+		r.Add(Event{Kind: AcceptedEpoch, Epoch: hs.AcceptedEpoch})
 		r.accepted = hs.AcceptedEpoch
 	}
 	if hs.CurrentEpoch != r.current {
-		r.Add(checker.NodeEvent{Kind: checker.NodeCurrentEpoch, Epoch: hs.CurrentEpoch})
+		r.Add(Event{Kind: CurrentEpoch, Epoch: hs.CurrentEpoch})
 		r.current = hs.CurrentEpoch
 	}
 }
 
 // Committed records a transaction committed and applied here.
 func (r *Recorder) Committed(zxid int64) {
-	r.Add(checker.NodeEvent{Kind: checker.NodeCommitted, Zxid: zxid})
+	r.Add(Event{Kind: Committed, Zxid: zxid})
 }
 
 // Recovered notes a start from storage that holds transactions up to rec.LastZxid:
@@ -93,11 +141,11 @@ func (r *Recorder) Committed(zxid int64) {
 // keep of a tail that was never synced counts as logged from now on.
 func (r *Recorder) Recovered(rec storage.RecoveredState) {
 	if r.restarts > 0 || r.any {
-		r.Add(checker.NodeEvent{Kind: checker.NodeRestarted})
+		r.Add(Event{Kind: Restarted})
 	}
 	r.restarts++
 	if r.lastLogged > rec.LastZxid {
-		r.Add(checker.NodeEvent{Kind: checker.NodeTruncated, Zxid: rec.LastZxid})
+		r.Add(Event{Kind: Truncated, Zxid: rec.LastZxid})
 		r.lastLogged = rec.LastZxid
 		return
 	}
@@ -112,7 +160,7 @@ func (r *Recorder) Recovered(rec storage.RecoveredState) {
 // StandaloneServing records that a standalone server leads (epoch 0) from the moment
 // it serves what it recovered.
 func (r *Recorder) StandaloneServing(lastZxid int64) {
-	r.Add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Zxid: lastZxid})
+	r.Add(Event{Kind: LeaderEstablished, Zxid: lastZxid})
 }
 
 // Observe records what a Ready reports before its persistence, given the role the
@@ -122,7 +170,7 @@ func (r *Recorder) StandaloneServing(lastZxid int64) {
 func (r *Recorder) Observe(prev protocol.RoleChange, rd *protocol.Ready) {
 	if rd.Role != nil && prev.Role == protocol.RoleLeading &&
 		(rd.Role.Role != protocol.RoleLeading || rd.Role.Epoch != prev.Epoch) {
-		r.Add(checker.NodeEvent{Kind: checker.NodeLeaderLost, Epoch: prev.Epoch})
+		r.Add(Event{Kind: LeaderLost, Epoch: prev.Epoch})
 	}
 	for _, ev := range rd.Events {
 		if ev.Kind == protocol.EventCommitted {
@@ -143,7 +191,7 @@ func (r *Recorder) Persisted(zxids []int64, hashes []uint64, events []protocol.N
 	}
 	for _, ev := range events {
 		if ev.Kind == protocol.EventEstablished {
-			r.Add(checker.NodeEvent{Kind: checker.NodeLeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
+			r.Add(Event{Kind: LeaderEstablished, Epoch: ev.Epoch, Zxid: ev.Zxid})
 		}
 	}
 	if hard != nil {
@@ -161,7 +209,7 @@ func TxnHash(payload []byte) uint64 {
 
 // AppendLine appends ev as one line of a record file: "TIME KIND EPOCH ZXID DIGEST\n",
 // time in decimal nanoseconds, zxid and digest in hex.
-func AppendLine(b []byte, ev checker.NodeEvent) []byte {
+func AppendLine(b []byte, ev Event) []byte {
 	b = strconv.AppendInt(b, ev.Time, 10)
 	b = append(b, ' ')
 	b = append(b, ev.Kind.String()...)
@@ -174,9 +222,9 @@ func AppendLine(b []byte, ev checker.NodeEvent) []byte {
 	return append(b, '\n')
 }
 
-var kinds = func() map[string]checker.NodeEventKind {
-	m := map[string]checker.NodeEventKind{}
-	for k := checker.NodeLeaderEstablished; k <= checker.NodeFinal; k++ {
+var kinds = func() map[string]Kind {
+	m := map[string]Kind{}
+	for k := LeaderEstablished; k <= Final; k++ {
 		m[k.String()] = k
 	}
 	return m
@@ -186,23 +234,23 @@ var kinds = func() map[string]checker.NodeEventKind {
 var ErrBadLine = errors.New("noderec: malformed record line")
 
 // ParseLine reads one line AppendLine wrote (without its newline).
-func ParseLine(line string) (checker.NodeEvent, error) {
+func ParseLine(line string) (Event, error) {
 	f := strings.Fields(line)
 	if len(f) != 5 {
-		return checker.NodeEvent{}, fmt.Errorf("%w: %q", ErrBadLine, line)
+		return Event{}, fmt.Errorf("%w: %q", ErrBadLine, line)
 	}
-	var ev checker.NodeEvent
+	var ev Event
 	var ok bool
 	var err [4]error
 	ev.Time, err[0] = strconv.ParseInt(f[0], 10, 64)
 	if ev.Kind, ok = kinds[f[1]]; !ok {
-		return checker.NodeEvent{}, fmt.Errorf("%w: %q", ErrBadLine, line)
+		return Event{}, fmt.Errorf("%w: %q", ErrBadLine, line)
 	}
 	ev.Epoch, err[1] = strconv.ParseInt(f[2], 10, 64)
 	ev.Zxid, err[2] = strconv.ParseInt(strings.TrimPrefix(f[3], "0x"), 16, 64)
 	ev.Digest, err[3] = strconv.ParseUint(strings.TrimPrefix(f[4], "0x"), 16, 64)
 	if e := errors.Join(err[:]...); e != nil || !strings.HasPrefix(f[3], "0x") || !strings.HasPrefix(f[4], "0x") {
-		return checker.NodeEvent{}, fmt.Errorf("%w: %q", ErrBadLine, line)
+		return Event{}, fmt.Errorf("%w: %q", ErrBadLine, line)
 	}
 	return ev, nil
 }
@@ -212,7 +260,7 @@ func ParseLine(line string) (checker.NodeEvent, error) {
 // continued by the next incarnation on a line of its own) is skipped and counted.
 // Times that go backwards (a wall clock stepped back) are raised to the previous
 // event's, so the log stays in time order.
-func ParseFile(text string) (events []checker.NodeEvent, bad int) {
+func ParseFile(text string) (events []Event, bad int) {
 	for line := range strings.Lines(text) {
 		if !strings.HasSuffix(line, "\n") {
 			bad++ // torn: its write never completed
