@@ -193,6 +193,14 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		}
 		zr.recovered(rec, cfg.Standalone())
 	}
+	// fail releases what New opened so far.
+	fail := func(err error) (*Server, error) {
+		if zr != nil {
+			zr.close()
+		}
+		files.Close()
+		return nil, err
+	}
 	log.Info("recovered", "snapshot", rec.SnapshotName, "records", len(rec.Records),
 		"lastZxid", "0x"+strconv.FormatInt(rec.LastZxid, 16))
 	maxBuffer := opts.MaxBuffer
@@ -241,8 +249,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	c, err := newCore(pcfg, rec, startWall)
 	if err != nil {
-		files.Close()
-		return nil, fmt.Errorf("server: start protocol core: %w", err)
+		return fail(fmt.Errorf("server: start protocol core: %w", err))
 	}
 	clock := opts.Clock
 	if clock == nil {
@@ -254,8 +261,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		addr := net.JoinHostPort(cfg.ClientPortAddress, strconv.Itoa(cfg.ClientPort))
 		ln, err = net.Listen("tcp", addr)
 		if err != nil {
-			files.Close()
-			return nil, fmt.Errorf("server: listen on client port %s: %w", addr, err)
+			return fail(fmt.Errorf("server: listen on client port %s: %w", addr, err))
 		}
 	}
 	var peerLns map[protocol.Channel]net.Listener
@@ -263,8 +269,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		peerLns, err = listenPeers(cfg)
 		if err != nil {
 			ln.Close()
-			files.Close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	queue := opts.WriteQueue

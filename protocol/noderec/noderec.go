@@ -71,8 +71,7 @@ type Recorder struct {
 	// Emit receives each event; it sets Time.
 	Emit func(Event)
 
-	any        bool // an event was emitted (or resumed)
-	restarts   int
+	started    bool // an earlier incarnation emitted or recovered (or one was resumed)
 	lastLogged int64
 	accepted   int64
 	current    int64
@@ -80,14 +79,14 @@ type Recorder struct {
 
 // Add emits one event as it is.
 func (r *Recorder) Add(ev Event) {
-	r.any = true
+	r.started = true
 	r.Emit(ev)
 }
 
 // Resume restores the recorder's state from an event an earlier incarnation of the same
 // server recorded (a record file read back at start), without emitting it.
 func (r *Recorder) Resume(ev Event) {
-	r.any = true
+	r.started = true
 	switch ev.Kind {
 	case Logged, Truncated, Snapshot:
 		r.lastLogged = ev.Zxid
@@ -95,8 +94,6 @@ func (r *Recorder) Resume(ev Event) {
 		r.accepted = ev.Epoch
 	case CurrentEpoch:
 		r.current = ev.Epoch
-	case Restarted:
-		r.restarts++
 	}
 }
 
@@ -140,10 +137,10 @@ func (r *Recorder) Committed(zxid int64) {
 // what was logged above it (an unsynced tail) is gone, and what the crash happened to
 // keep of a tail that was never synced counts as logged from now on.
 func (r *Recorder) Recovered(rec storage.RecoveredState) {
-	if r.restarts > 0 || r.any {
+	if r.started {
 		r.Add(Event{Kind: Restarted})
 	}
-	r.restarts++
+	r.started = true
 	if r.lastLogged > rec.LastZxid {
 		r.Add(Event{Kind: Truncated, Zxid: rec.LastZxid})
 		r.lastLogged = rec.LastZxid
