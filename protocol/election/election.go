@@ -227,6 +227,8 @@ func (e *Election) Step(from int64, n Notification) {
 			if v := n.Vote(); e.cfg.DecideWhenUnanimous && n.State == Looking && agrees(v, e.Proposal()) {
 				e.recv[from] = v
 				e.decideIfUnanimous()
+			} else {
+				e.answerWorseVote(from, n)
 			}
 			return
 		}
@@ -261,6 +263,8 @@ func (e *Election) stepLooking(from int64, n Notification) {
 	case e.better(n.Leader, n.Zxid, n.PeerEpoch, e.proposal.Leader, e.proposal.Zxid, e.proposal.PeerEpoch):
 		e.proposal = Vote{Leader: n.Leader, Zxid: n.Zxid, PeerEpoch: n.PeerEpoch}
 		e.sendNotifications()
+	default:
+		e.answerWorseVote(from, n)
 	}
 	e.recv[from] = n.Vote()
 	if e.hasQuorum(e.recv, e.Proposal()) {
@@ -268,6 +272,20 @@ func (e *Election) stepLooking(from int64, n Notification) {
 		e.finalizeAt = e.now + e.cfg.FinalizeWait
 		e.decideIfUnanimous()
 	}
+}
+
+// answerWorseVote tells a voter of this round whose vote is worse than this server's
+// proposal what that proposal is, when DecideWhenUnanimous is set. ZooKeeper answers
+// only votes of older rounds, so a voter that missed this server's notification (its
+// election port was not open yet when it was sent) learns of it only at its next
+// resend; the round then cannot become unanimous and waits out finalizeWait. Only the
+// better side answers, so the exchange ends once the voter adopts the proposal.
+func (e *Election) answerWorseVote(from int64, n Notification) {
+	if !e.cfg.DecideWhenUnanimous || !e.voter || from == e.cfg.ID || n.State != Looking ||
+		n.ElectionEpoch != e.round || agrees(n.Vote(), e.Proposal()) {
+		return
+	}
+	e.reply(from)
 }
 
 // decideIfUnanimous decides the round now when DecideWhenUnanimous is set and every

@@ -356,6 +356,46 @@ func TestUnanimousRoundSkipsFinalizeWait(t *testing.T) {
 	}
 }
 
+// A voter that missed this server's notification (its election port was not open yet)
+// votes for someone worse. With DecideWhenUnanimous the server answers it with its
+// proposal at once, finalizing or not, so the round can become unanimous instead of
+// waiting for the voter's resend and finalizeWait; 3.8's rules stay silent.
+func TestUnanimousRoundAnswersWorseVote(t *testing.T) {
+	vote := func(leader int64) Notification {
+		return Notification{State: Looking, Leader: leader, Zxid: 10, ElectionEpoch: 1, PeerEpoch: 1}
+	}
+	for _, unanimous := range []bool{false, true} {
+		for _, finalizing := range []bool{false, true} {
+			e, _ := New(Config{ID: 3, Quorum: NewMajority(1, 2, 3), FinalizeWait: 200, DecideWhenUnanimous: unanimous})
+			e.Start(10, 1)
+			e.Ready()
+			if finalizing {
+				e.Step(1, vote(3))
+				require.True(t, e.finalizing)
+				e.Ready()
+			}
+			e.Step(2, vote(2))
+			rd := e.Ready()
+			if !unanimous {
+				require.Empty(t, rd.Messages, "3.8 does not answer a worse vote of its own round")
+				continue
+			}
+			require.Len(t, rd.Messages, 1)
+			require.Equal(t, int64(2), rd.Messages[0].To)
+			require.Equal(t, int64(3), rd.Messages[0].Notification.Leader)
+			// An agreeing vote gets no answer: the exchange ends.
+			e.Step(2, vote(3))
+			if finalizing {
+				require.Equal(t, Leading, e.State(), "every voter agrees")
+			} else {
+				require.Empty(t, e.Ready().Messages)
+				e.Step(1, vote(3))
+				require.Equal(t, Leading, e.State(), "every voter agrees")
+			}
+		}
+	}
+}
+
 func TestNotificationBackoff(t *testing.T) {
 	e, _ := New(Config{ID: 1, Quorum: NewMajority(1, 2, 3), MinNotificationInterval: 100, MaxNotificationInterval: 350})
 	e.Start(0, 0)
