@@ -100,8 +100,8 @@ type Server struct {
 	// Owned by the Run goroutine.
 	outLinks  map[linkKey]*outLink
 	inLinks   map[linkKey]*inLink
-	role      string
-	roleSince time.Time // when role last changed
+	role      protocol.RoleChange // the last one the core reported
+	roleSince time.Time           // when role.Role last changed
 	conns     map[protocol.ConnID]*clientConn
 	nextConn  protocol.ConnID
 	stats     serverStats
@@ -416,7 +416,7 @@ func (s *Server) drain() error {
 	for s.core.HasReady() {
 		rd := s.core.Ready()
 		if s.zab != nil {
-			s.zab.observe(&rd)
+			s.zab.observe(s.role, &rd)
 		}
 		// Out never depends on this Ready's records, so the writers may start while
 		// the fsync runs.
@@ -429,7 +429,7 @@ func (s *Server) drain() error {
 			}
 		}
 		if s.crash != nil {
-			role := s.role
+			role := s.role.Role
 			if rd.Role != nil {
 				role = rd.Role.Role
 			}
@@ -449,16 +449,20 @@ func (s *Server) drain() error {
 				s.sendPeer(m)
 			}
 		}
-		if rd.Role != nil && rd.Role.Role != s.role {
-			if s.role == protocol.RoleLeading {
-				s.closeQuorumLinks()
+		if rd.Role != nil {
+			prev := s.role.Role
+			s.role = *rd.Role
+			if s.role.Role != prev {
+				if prev == protocol.RoleLeading {
+					s.closeQuorumLinks()
+				}
+				s.roleSince = time.Now()
+				if s.role.Role == protocol.RoleLeading {
+					// ZooKeeper's proposal sizes belong to one term of leadership.
+					s.stats.proposals = latency{}
+				}
+				s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 			}
-			s.role, s.roleSince = rd.Role.Role, time.Now()
-			if s.role == protocol.RoleLeading {
-				// ZooKeeper's proposal sizes belong to one term of leadership.
-				s.stats.proposals = latency{}
-			}
-			s.log.Info("role", "role", rd.Role.Role, "epoch", rd.Role.Epoch, "leader", rd.Role.Leader, "reason", rd.Role.Reason)
 		}
 		if s.crash != nil && len(rd.Records) > 0 && s.cfg.Standalone() {
 			s.crashAt(crashpoint.CommitBeforeApply)
@@ -507,7 +511,7 @@ func (s *Server) persist(rd protocol.Ready) error {
 	if err := s.files.Append(rd.Records, rd.MustSync && s.cfg.ForceSync); err != nil {
 		return err
 	}
-	if s.role == protocol.RoleLeading {
+	if s.role.Role == protocol.RoleLeading {
 		for _, r := range rd.Records {
 			s.stats.proposals.add(int64(len(r.Payload)))
 		}

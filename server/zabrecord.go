@@ -21,7 +21,6 @@ type zabRecord struct {
 	f      *os.File
 	log    *slog.Logger
 	rec    noderec.Recorder
-	role   protocol.RoleChange // the role before the Ready being handled
 	buf    []byte
 	failed bool
 }
@@ -64,12 +63,10 @@ func (z *zabRecord) emit(ev noderec.Event) {
 	}
 }
 
-// observe records what rd reports before its persistence (noderec.Recorder.Observe).
-func (z *zabRecord) observe(rd *protocol.Ready) {
-	z.rec.Observe(z.role, rd)
-	if rd.Role != nil {
-		z.role = *rd.Role
-	}
+// observe records what rd reports before its persistence (noderec.Recorder.Observe);
+// prev is the role the server held before rd.
+func (z *zabRecord) observe(prev protocol.RoleChange, rd *protocol.Ready) {
+	z.rec.Observe(prev, rd)
 }
 
 // persisted records rd's writes once they are done.
