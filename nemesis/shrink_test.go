@@ -3,6 +3,7 @@ package nemesis
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -92,4 +93,45 @@ func TestShrinkCachesRuns(t *testing.T) {
 		seen[key] = true
 		return strings.Contains(key, "partition")
 	})
+}
+
+// ShrinkParallel takes the same path as Shrink, whatever the number of workers, and
+// does run candidates side by side.
+func TestShrinkParallelMatchesShrink(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		s := mustGenerate(t, seed, DefaultMix(), shape5, 2*time.Minute)
+		removable := s.Removable()
+		// A failure that needs two faults far apart and one of a kind.
+		a, b := s[removable[1]].String(), s[removable[len(removable)-2]].String()
+		fails := func(s Schedule) bool {
+			var hasA, hasB bool
+			resets := 0
+			for _, f := range s {
+				hasA = hasA || f.String() == a
+				hasB = hasB || f.String() == b
+				if f.Kind == ConnReset {
+					resets++
+				}
+			}
+			return hasA && hasB || resets >= 2
+		}
+		want := Shrink(s, fails).String()
+		for _, workers := range []int{2, 3, 8} {
+			var inFlight, most atomic.Int32
+			got := ShrinkParallel(s, func(s Schedule) bool {
+				n := inFlight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(time.Millisecond) // let the window's other calls start
+				defer inFlight.Add(-1)
+				return fails(s)
+			}, workers)
+			if got.String() != want {
+				t.Fatalf("seed %d, %d workers: got\n%s\nwant\n%s", seed, workers, got, want)
+			}
+			if most.Load() < 2 {
+				t.Fatalf("seed %d, %d workers: never ran two candidates at once", seed, workers)
+			}
+		}
+	}
 }

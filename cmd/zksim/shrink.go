@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/scenarios"
@@ -59,6 +61,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("scenario", "", "scenario name")
 	seed := fs.Uint64("seed", 0, "failing seed")
 	out := fs.String("out", "", "file for the shrunk schedule (default NAME-seed-N.schedule)")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "candidate schedules run at once (the result does not depend on it)")
 	bug := bugFlag(fs)
 	bugSet, err := parseFlagsBug(fs, args, bug)
 	if err != nil {
@@ -66,6 +69,9 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *name == "" || *seed == 0 {
 		return usagef("shrink needs --scenario and --seed")
+	}
+	if *parallel < 1 {
+		return usagef("--parallel must be at least 1")
 	}
 	s, err := scenarios.Lookup(*name)
 	if err != nil {
@@ -80,9 +86,9 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	want := failedProperties(first)
-	runs := 0
+	var runs atomic.Int64
 	run := func(sched nemesis.Schedule, bugOn bool) ([]string, error) {
-		runs++
+		runs.Add(1)
 		opts := scenarios.RunOptions{Schedule: sched}
 		if bugOn {
 			opts.Bugs = bugSet
@@ -104,7 +110,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 				s.Name, *seed, strings.Join(clean, ","), *bug)
 		}
 	}
-	shrunk := nemesis.Shrink(first.Schedule, faithful(want, *bug != "", run))
+	shrunk := nemesis.ShrinkParallel(first.Schedule, faithful(want, *bug != "", run), *parallel)
 	final, err := run(shrunk, *bug != "")
 	if err != nil {
 		return err
@@ -116,7 +122,7 @@ func cmdShrink(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.WriteFile(path, []byte(shrunk.String()), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "shrunk %d faults to %d in %d runs; schedule written to %s\n", len(first.Schedule.Removable()), len(shrunk.Removable()), runs, path)
+	fmt.Fprintf(stdout, "shrunk %d faults to %d in %d runs; schedule written to %s\n", len(first.Schedule.Removable()), len(shrunk.Removable()), runs.Load(), path)
 	fmt.Fprintf(stdout, "original run fails: %s\n", strings.Join(want, ","))
 	fmt.Fprintf(stdout, "shrunk schedule fails: %s\n", strings.Join(final, ","))
 	if *bug != "" {
