@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestHistoryChecks(t *testing.T) {
@@ -281,6 +283,41 @@ func TestSyncReadLimitation(t *testing.T) {
 			if !hasVerdict(rep, PropLinearizable, Pass) {
 				t.Fatalf("writes alone must stay linearizable:\n%s", rep)
 			}
+		})
+	}
+}
+
+// Reads that follow a sync with only reads in between are judged as taking effect
+// after the sync began: a stale one among them fails, a read after a write (or after a
+// failed read) is not held to the sync, and a read of another server neither.
+func TestReadsAfterSyncChain(t *testing.T) {
+	calm := []NodeLog{{Node: 1, Live: true, Events: []NodeEvent{{Kind: NodeLeaderEstablished, Time: 0, Epoch: 1}}}}
+	for _, tc := range []struct {
+		name    string
+		between func(b *builder)
+		server  int
+		want    Verdict
+	}{
+		{"reads only", func(b *builder) { b.get(1, 33, 34, 1, "/b", "b", 1, 1, 0) }, 0, Fail},
+		{"a write between", func(b *builder) { b.create(1, 33, 34, 3, "/c", "c") }, 0, Pass},
+		{"a failed read between", func(b *builder) {
+			i := b.get(1, 33, 34, 1, "/b", "b", 1, 1, 0)
+			b.h.Ops[i].Outcome = OutcomeUnknown
+		}, 0, Pass},
+		{"another server", func(*builder) {}, 7, Pass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b builder
+			b.create(0, 0, 10, 1, "/a", "x")
+			b.set(0, 20, 30, 2, "/a", "y", 0)
+			b.sync(1, 31, 32, 2)
+			tc.between(&b)
+			stale := b.get(1, 40, 41, 2, "/a", "x", 1, 1, 0)
+			b.h.Ops[stale].Server = tc.server
+			rep, err := Check(&b.h, calm, Options{})
+			require.NoError(t, err)
+			require.True(t, hasVerdict(rep, PropSyncReads, tc.want) || (tc.want == Pass && !hasVerdict(rep, PropSyncReads, Fail)),
+				"want %v for sync reads:\n%s", tc.want, rep)
 		})
 	}
 }

@@ -17,8 +17,9 @@
 //     later time, as in etcd's robustness tests; when the same session later got a reply,
 //     it took effect before that reply or never (ZooKeeper applies a session's requests
 //     in order). Writes are also held to zxid order, which narrows Porcupine's search.
-//   - Plain reads are not linearizable in ZooKeeper. A read that directly follows an OK
-//     sync on the same connection and server is checked in a strict mode; a failure there
+//   - Plain reads are not linearizable in ZooKeeper. A read that follows an OK sync on the
+//     same connection and server, with only reads in between, is checked in a strict mode
+//     as taking effect between the sync's invocation and its own reply; a failure there
 //     is reported as KnownLimitation when a leader changed around the read (or when no
 //     node logs can rule that out), and as Fail otherwise.
 //   - ZooKeeper order: writes have distinct zxids consistent with real time; each

@@ -1,8 +1,11 @@
 package checker
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // ErrInvalidHistory reports a history the checkers cannot judge (a malformed record, not a
@@ -311,4 +314,46 @@ func parentOf(p string) string {
 		}
 	}
 	return "/"
+}
+
+// WrittenPaths lists, sorted and once each, the paths that acknowledged writes
+// changed: set or deleted nodes, created nodes under their final names, and the same
+// inside a successful multi. With limit > 0 it keeps the limit paths written last (by
+// the acknowledgement of their last write). A final read of each, after a sync, puts
+// what every server ends up holding under the linearizability check.
+func WrittenPaths(h *History, limit int) []string {
+	last := map[string]int64{} // path -> return time of its last acknowledged write
+	add := func(req *Request, resp *Response, at int64) {
+		path := req.Path
+		switch req.Kind {
+		case OpCreate:
+			path = resp.Path
+		case OpSetData, OpDelete:
+		default:
+			return
+		}
+		if path != "" {
+			last[path] = max(last[path], at)
+		}
+	}
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		if !op.Succeeded() {
+			continue
+		}
+		if op.Req.Kind != OpMulti {
+			add(&op.Req, &op.Resp, op.Return)
+			continue
+		}
+		for k := range op.Req.Ops {
+			add(&op.Req.Ops[k], &op.Resp.Results[k], op.Return)
+		}
+	}
+	paths := slices.Sorted(maps.Keys(last))
+	if limit > 0 && len(paths) > limit {
+		slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(last[b], last[a]) })
+		paths = paths[:limit]
+		slices.Sort(paths)
+	}
+	return paths
 }

@@ -399,7 +399,7 @@ func nondetModel() porcupine.Model {
 }
 
 // buildPartitions groups the operations the model judges by the paths they touch. With
-// strict set, reads that directly follow an OK sync on the same connection join in.
+// strict set, reads that follow an OK sync on the same connection (syncReads) join in.
 func buildPartitions(h *History, strict bool) []*partition {
 	end := int64(0)
 	for i := range h.Ops {
@@ -749,8 +749,13 @@ func boundBySession(h *History, ops []*linOp) {
 	}
 }
 
-// syncReads maps each getData/exists that directly follows an OK sync on the same client
-// connection and server to that sync's index: together they form a linearizable read.
+// syncReads maps each getData/exists that follows an OK sync on the same client
+// connection and server, with only reads in between, to that sync's index: together
+// they form a linearizable read. The sync brought the server up to the leader's state
+// at some point after the sync was invoked, and the session's later reads on that
+// server see that state or a newer one, so each such read took effect between the
+// sync's invocation and its own reply. A failed read (a lost connection) or any other
+// operation ends the run of reads.
 func syncReads(h *History) map[int]int {
 	byConn := make(map[clientKey][]int)
 	for i := range h.Ops {
@@ -760,11 +765,21 @@ func syncReads(h *History) map[int]int {
 	out := make(map[int]int)
 	for _, list := range byConn {
 		sort.SliceStable(list, func(a, b int) bool { return h.Ops[list[a]].Invoke < h.Ops[list[b]].Invoke })
-		for j := 1; j < len(list); j++ {
-			s, r := &h.Ops[list[j-1]], &h.Ops[list[j]]
-			if s.Req.Kind == OpSync && s.Outcome == OutcomeOK && r.Server == s.Server && r.Invoke >= s.Return &&
-				(r.Req.Kind == OpGetData || r.Req.Kind == OpExists) {
-				out[list[j]] = list[j-1]
+		anchor := -1
+		for _, i := range list {
+			r := &h.Ops[i]
+			switch {
+			case r.Req.Kind == OpSync:
+				anchor = -1
+				if r.Outcome == OutcomeOK {
+					anchor = i
+				}
+			case anchor >= 0 && (r.Req.Kind == OpGetData || r.Req.Kind == OpExists) && r.Outcome == OutcomeOK:
+				if s := &h.Ops[anchor]; r.Server == s.Server && r.Invoke >= s.Return {
+					out[i] = anchor
+				}
+			default:
+				anchor = -1
 			}
 		}
 	}

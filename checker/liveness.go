@@ -67,8 +67,10 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 	clients := cfg.Clients
 	if clients == nil {
 		seen := make(map[int]bool)
+		// Clients that first ask after the run stopped (a final read back) are not
+		// the workload's: their progress is not judged.
 		for i := range h.Ops {
-			if h.Ops[i].Invoke >= cfg.HealTime && !seen[h.Ops[i].Client] {
+			if h.Ops[i].Invoke >= cfg.HealTime && h.Ops[i].Invoke <= end && !seen[h.Ops[i].Client] {
 				seen[h.Ops[i].Client] = true
 				clients = append(clients, h.Ops[i].Client)
 			}

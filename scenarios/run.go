@@ -190,6 +190,11 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	// closeSession commits must settle too.
 	c.StopClients()
 	w.RunFor(time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2)
+	if w.Stopped() == nil {
+		if err := readBack(w, c, time.Duration(s.SyncLimit)*tick*2); err != nil {
+			problems = append(problems, fmt.Sprintf("read back: %v", err))
+		}
+	}
 
 	livelocked := false
 	if err := w.Stopped(); err != nil {
@@ -226,6 +231,35 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	return res, nil
 }
 
+// readBackWindow bounds the final read back; a member that cannot serve it in that
+// time is left unread (liveness is judged elsewhere).
+const (
+	readBackWindow = 20 * time.Second
+	readBackStep   = 100 * time.Millisecond
+	// readBackPaths bounds the paths read back, the ones written last first: the
+	// read back costs every member two operations per path.
+	readBackPaths = 64
+)
+
+// readBack reads every path an acknowledged write touched from every serving member,
+// each read right after a sync, so that linearizability judges what the members
+// finally hold; then it lets the read back's closed sessions settle.
+func readBack(w *sim.World, c *cluster.Cluster, settle time.Duration) error {
+	h := c.History()
+	paths := checker.WrittenPaths(&h, 0)
+	if len(paths) == 0 {
+		return nil
+	}
+	pending := 0
+	n, err := c.ReadBack(paths, func() { pending-- })
+	pending += n
+	for waited := time.Duration(0); pending > 0 && waited < readBackWindow && w.Stopped() == nil; waited += readBackStep {
+		w.RunFor(readBackStep)
+	}
+	w.RunFor(settle)
+	return err
+}
+
 // Budget constants: correct runs process under 50 events per node per simulated
 // second and keep far fewer than a few thousand messages in flight per link, so a run
 // past these bounds is a message storm that would otherwise exhaust memory.
@@ -239,7 +273,7 @@ const (
 func (s Scenario) budget(safetyEnd time.Duration) sim.Budget {
 	tick := time.Duration(s.TickTime)
 	length := max(safetyEnd, time.Duration(s.Duration)) + time.Duration(s.Quiesce) +
-		time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2
+		time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*4 + readBackWindow
 	nodes := s.Voters + s.Observers + s.Clients
 	secs := uint64(length/time.Second) + 1
 	return sim.Budget{

@@ -45,6 +45,7 @@ type Cluster struct {
 	cfg     Config
 	servers []sim.NodeID
 	clients []sim.NodeID
+	readers []sim.NodeID // the final read back's clients
 	records map[sim.NodeID]*NodeRecord
 	rec     *zkclient.Recorder
 }
@@ -221,6 +222,36 @@ func (c *Cluster) StopClients() {
 			_ = c.w.Crash(id)
 		}
 	}
+}
+
+// ReadBack adds, for every member serving now, a client bound to that member alone
+// that reads paths back (zkclient.ReadBack) and then closes its session; done is
+// called as each finishes. It returns how many clients it added. Their operations go
+// to the same history, under client ids after the workload's.
+func (c *Cluster) ReadBack(paths []string, done func()) (int, error) {
+	added := 0
+	for _, server := range c.servers {
+		if !c.Status(server).Serves {
+			continue
+		}
+		clientID := c.cfg.Clients + len(c.readers)
+		id, err := c.w.AddNode(sim.KindClient, func(sim.NodeID) sim.Process {
+			return zkclient.New(zkclient.Config{
+				ID:             clientID,
+				Servers:        []sim.NodeID{server},
+				SessionTimeout: c.cfg.SessionTimeout,
+				MaxFrame:       c.cfg.MaxFrame,
+				Recorder:       c.rec,
+				Workload:       &zkclient.ReadBack{Paths: paths, Done: done},
+			})
+		})
+		if err != nil {
+			return added, err
+		}
+		c.readers = append(c.readers, id)
+		added++
+	}
+	return added, nil
 }
 
 // NodeLogs returns every server's own log, for checker.Check. Serving nodes end with
