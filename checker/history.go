@@ -1,7 +1,6 @@
 package checker
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -318,22 +317,18 @@ func parentOf(p string) string {
 
 // WrittenPaths lists, sorted and once each, the paths that acknowledged writes
 // changed: set or deleted nodes, created nodes under their final names, and the same
-// inside a successful multi. With limit > 0 it keeps the limit paths written last (by
-// the acknowledgement of their last write). A final read of each, after a sync, puts
-// what every server ends up holding under the linearizability check.
-func WrittenPaths(h *History, limit int) []string {
-	last := map[string]int64{} // path -> return time of its last acknowledged write
-	add := func(req *Request, resp *Response, at int64) {
-		path := req.Path
+// inside a successful multi. A final read of each, after a sync, puts what every server
+// ends up holding under the linearizability check.
+func WrittenPaths(h *History) []string {
+	seen := map[string]bool{}
+	add := func(req *Request, resp *Response) {
 		switch req.Kind {
 		case OpCreate:
-			path = resp.Path
+			if resp.Path != "" {
+				seen[resp.Path] = true
+			}
 		case OpSetData, OpDelete:
-		default:
-			return
-		}
-		if path != "" {
-			last[path] = max(last[path], at)
+			seen[req.Path] = true
 		}
 	}
 	for i := range h.Ops {
@@ -342,18 +337,12 @@ func WrittenPaths(h *History, limit int) []string {
 			continue
 		}
 		if op.Req.Kind != OpMulti {
-			add(&op.Req, &op.Resp, op.Return)
+			add(&op.Req, &op.Resp)
 			continue
 		}
 		for k := range op.Req.Ops {
-			add(&op.Req.Ops[k], &op.Resp.Results[k], op.Return)
+			add(&op.Req.Ops[k], &op.Resp.Results[k])
 		}
 	}
-	paths := slices.Sorted(maps.Keys(last))
-	if limit > 0 && len(paths) > limit {
-		slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(last[b], last[a]) })
-		paths = paths[:limit]
-		slices.Sort(paths)
-	}
-	return paths
+	return slices.Sorted(maps.Keys(seen))
 }
