@@ -28,13 +28,15 @@ chaos:
 # Coverage-guided fuzzing of every fuzz target, FUZZTIME each. Go 1.26's fuzz
 # coordinator can end a timed run with a bare "context deadline exceeded" and no failing
 # input (go.dev/issue/75804, fixed in Go 1.27); that is reported and not counted, while
-# any run that wrote a failing input, or failed otherwise, stops the target.
+# any run that wrote a failing input, or failed otherwise, stops the target. Each
+# target's output streams as it runs (and is kept to tell the two apart).
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$target"; \
-	    out=$$($(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) 2>&1); rc=$$?; \
-	    echo "$$out"; \
+	    log=$$(mktemp); \
+	    { $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) 2>&1; echo $$? >$$log.rc; } | tee $$log; \
+	    rc=$$(cat $$log.rc); out=$$(cat $$log); rm -f $$log $$log.rc; \
 	    if [ $$rc -ne 0 ]; then \
 	      if echo "$$out" | grep -q 'Failing input written' || ! echo "$$out" | grep -q 'context deadline exceeded'; then exit 1; fi; \
 	      echo "fuzz: $$target: Go's fuzztime race (go.dev/issue/75804), no failing input; not a failure"; \
