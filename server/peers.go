@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -98,6 +99,9 @@ func listenPeers(cfg *config.Config) (map[protocol.Channel]net.Listener, error) 
 // one if needed.
 func (s *Server) sendPeer(m protocol.PeerMessage) {
 	key := linkKey{m.To, m.Channel}
+	if m.Channel == protocol.ChannelElection {
+		s.lastVote[m.To] = slices.Clone(m.Data)
+	}
 	l := s.outLinks[key]
 	if l == nil || l.dead {
 		addr, ok := s.peerAddrs[key]
@@ -275,6 +279,17 @@ func (s *Server) handlePeer(ev event) {
 			s.core.PeerDisconnected(old.key.peer, old.key.ch)
 		}
 		s.inLinks[ev.in.key] = ev.in
+		// A member that opens an election stream has just started or reconnected: what
+		// we last sent it may have died with a stream that never reached it (dialled
+		// before it listened). Send it again, as ZooKeeper's QuorumCnxManager resends
+		// the last message to a peer whose connection comes up; a notification is
+		// idempotent. Without this, a member that missed the round's votes waits for
+		// its notification timeout, and a fresh ensemble for finalizeWait.
+		if ev.in.key.ch == protocol.ChannelElection {
+			if vote := s.lastVote[ev.in.key.peer]; vote != nil {
+				s.sendPeer(protocol.PeerMessage{To: ev.in.key.peer, Channel: protocol.ChannelElection, Data: vote})
+			}
+		}
 	case evPeerMsg:
 		if s.inLinks[ev.in.key] == ev.in {
 			s.core.StepPeer(ev.in.key.peer, ev.in.key.ch, ev.payload)

@@ -98,8 +98,11 @@ type Server struct {
 	peerAddrs map[linkKey]string
 
 	// Owned by the Run goroutine.
-	outLinks  map[linkKey]*outLink
-	inLinks   map[linkKey]*inLink
+	outLinks map[linkKey]*outLink
+	inLinks  map[linkKey]*inLink
+	// lastVote is the last election message sent to each member, sent again when
+	// that member opens a stream to us (see handlePeer).
+	lastVote  map[int64][]byte
 	role      protocol.RoleChange // the last one the core reported
 	roleSince time.Time           // when role.Role last changed
 	conns     map[protocol.ConnID]*clientConn
@@ -284,7 +287,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		perIP:   map[string]int{},
 		conns:   map[protocol.ConnID]*clientConn{},
 		peerLns: peerLns, peerAddrs: peerAddrs(cfg),
-		outLinks: map[linkKey]*outLink{}, inLinks: map[linkKey]*inLink{},
+		outLinks: map[linkKey]*outLink{}, inLinks: map[linkKey]*inLink{}, lastVote: map[int64][]byte{},
 		crash: opts.CrashPoints,
 		zab:   zr,
 		hard:  protocol.HardState{AcceptedEpoch: rec.AcceptedEpoch, CurrentEpoch: rec.CurrentEpoch},
