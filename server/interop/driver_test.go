@@ -251,3 +251,23 @@ func TestClusterEnsemble(t *testing.T) {
 		})
 	}
 }
+
+// Combine counts every round's operations and time, and takes the median round's
+// percentiles: one round the machine disturbed does not decide the cell.
+func TestCombineRounds(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	r := Combine([]Result{
+		{Op: OpGetData, Clients: 64, Ops: 300, Errors: 1, Elapsed: time.Second, P50: ms(1), P99: ms(5)},
+		{Op: OpGetData, Clients: 64, Ops: 100, Elapsed: time.Second, P50: ms(3), P99: ms(40)},
+		{Op: OpGetData, Clients: 64, Ops: 200, Elapsed: time.Second, P50: ms(2), P99: ms(7)},
+	})
+	if r.Op != OpGetData || r.Clients != 64 || r.Ops != 600 || r.Errors != 1 || r.Elapsed != 3*time.Second {
+		t.Fatalf("combined %+v", r)
+	}
+	if r.Throughput() != 200 || r.P50 != ms(2) || r.P99 != ms(7) {
+		t.Fatalf("throughput %v p50 %v p99 %v, want 200, 2ms, 7ms", r.Throughput(), r.P50, r.P99)
+	}
+	if got := Combine([]Result{{P99: ms(4)}, {P99: ms(9)}}); got.P99 != ms(4) {
+		t.Fatalf("two rounds: p99 %v, want the lower middle 4ms", got.P99)
+	}
+}

@@ -43,6 +43,33 @@ type Result struct {
 	P99     time.Duration
 }
 
+// Combine merges rounds of the same cell: operations, errors and time add up, so the
+// throughput is over all of them, and the latency percentiles are the median of the
+// rounds', which one round disturbed by the machine does not move.
+func Combine(rounds []Result) Result {
+	if len(rounds) == 0 {
+		return Result{}
+	}
+	out := Result{Op: rounds[0].Op, Clients: rounds[0].Clients}
+	p50s := make([]time.Duration, 0, len(rounds))
+	p99s := make([]time.Duration, 0, len(rounds))
+	for _, r := range rounds {
+		out.Ops += r.Ops
+		out.Errors += r.Errors
+		out.Elapsed += r.Elapsed
+		p50s = append(p50s, r.P50)
+		p99s = append(p99s, r.P99)
+	}
+	out.P50, out.P99 = median(p50s), median(p99s)
+	return out
+}
+
+// median of ds (the lower middle for an even count).
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[(len(ds)-1)/2]
+}
+
 // Throughput is completed operations per second.
 func (r Result) Throughput() float64 {
 	if r.Elapsed <= 0 {

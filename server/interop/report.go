@@ -27,6 +27,9 @@ type Comparison struct {
 	ZksimReady, ApacheReady         time.Duration // start until a write is acknowledged
 	ZksimRSS, ApacheRSS             int64         // bytes, summed over the members
 	CellDuration                    time.Duration
+	// Rounds is how many times each cell was measured on each side; a cell's
+	// percentiles are its median round's.
+	Rounds int
 }
 
 // The goals of the comparison, as ratios of zksim to Apache ZooKeeper, and the
@@ -140,7 +143,11 @@ func leaderName(n int) string {
 // latency, memory and start-up.
 func (c Comparison) WriteMarkdown(w io.Writer) error {
 	p := &printer{w: w}
-	p.printf("Ratios are zksim / Apache ZooKeeper, measured in the same run: %s on loopback, %v per cell, forceSync=yes.", c.setup(), c.CellDuration)
+	rounds := ""
+	if c.Rounds > 1 {
+		rounds = fmt.Sprintf(" in each of %d rounds (throughput over all rounds, p50 and p99 of the median round)", c.Rounds)
+	}
+	p.printf("Ratios are zksim / Apache ZooKeeper, measured in the same run: %s on loopback, %v per cell%s, forceSync=yes.", c.setup(), c.CellDuration, rounds)
 	if c.Members > 1 {
 		p.printf(" Client i talks to member i mod %d only; zksim's leader was %s, Apache's %s.", c.Members, leaderName(c.ZksimLeader), leaderName(c.ApacheLeader))
 	}

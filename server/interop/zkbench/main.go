@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	clientList := fs.String("clients", "1,16,64", "comma-separated concurrency levels")
 	bin := fs.String("zkserver", "", "zkserver binary (default: build cmd/zkserver)")
 	members := fs.Int("members", 3, "servers per side: 3 for an ensemble, 1 for standalone")
+	rounds := fs.Int("rounds", 3, "measured rounds per cell, each side in turn (percentiles: the median round's)")
 	out := fs.String("o", "", "also write the markdown report to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -64,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *members < 1 {
 		return fmt.Errorf("%w: -members %d", errUsage, *members)
+	}
+	if *rounds < 1 {
+		return fmt.Errorf("%w: -rounds %d", errUsage, *rounds)
 	}
 	dir, err := os.MkdirTemp("", "zkbench")
 	if err != nil {
@@ -106,24 +110,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			defer sessions[i].Close()
 		}
 		for k, op := range ops {
-			c := &interop.Cell{}
-			// Alternate which server goes first.
-			order := []int{0, 1}
-			if (k+n)%2 == 1 {
-				order = []int{1, 0}
+			measured := make([][]interop.Result, len(servers))
+			for round := range *rounds {
+				// Alternate which server goes first.
+				order := []int{0, 1}
+				if (k+n+round)%2 == 1 {
+					order = []int{1, 0}
+				}
+				for _, i := range order {
+					r, err := sessions[i].Load(ctx, op, *cell)
+					if err != nil {
+						return err
+					}
+					measured[i] = append(measured[i], r)
+					fmt.Fprintf(stderr, "%-6s %-7s %2d clients, round %d: %8.0f ops/s p50 %v p99 %v errors %d\n",
+						servers[i].Kind, op, n, round+1, r.Throughput(), r.P50, r.P99, r.Errors)
+				}
 			}
-			for _, i := range order {
-				r, err := sessions[i].Load(ctx, op, *cell)
-				if err != nil {
-					return err
-				}
-				if servers[i].Kind == interop.Zksim {
-					c.Zksim = r
+			c := &interop.Cell{}
+			for i, s := range servers {
+				if s.Kind == interop.Zksim {
+					c.Zksim = interop.Combine(measured[i])
 				} else {
-					c.Apache = r
+					c.Apache = interop.Combine(measured[i])
 				}
-				fmt.Fprintf(stderr, "%-6s %-7s %2d clients: %8.0f ops/s p50 %v p99 %v errors %d\n",
-					servers[i].Kind, op, n, r.Throughput(), r.P50, r.P99, r.Errors)
 			}
 			results[op][n] = c
 		}
@@ -133,6 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmp := interop.Comparison{
 		CellDuration: *cell,
+		Rounds:       *rounds,
 		Members:      *members,
 		ZksimLeader:  servers[0].Leader(),
 		ApacheLeader: servers[1].Leader(),
