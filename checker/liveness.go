@@ -24,6 +24,9 @@ type LivenessConfig struct {
 	// Clients that must make progress; nil means every client that invoked an operation
 	// after HealTime.
 	Clients []int
+	// UpAtEnd names the nodes that were up at End, when the run went on past it and
+	// nodes changed (a final power cycle); nil means each NodeLog's Live.
+	UpAtEnd map[int]bool
 }
 
 // LeaderBound is how long after the heal a leader must be established: an old leader or
@@ -60,7 +63,7 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 	var out []Result
 	if logs != nil {
 		deadline := cfg.HealTime + cfg.LeaderBound()
-		if r, ok := leaderAfterHeal(logs, cfg.HealTime, deadline, end); ok {
+		if r, ok := leaderAfterHeal(logs, cfg.UpAtEnd, cfg.HealTime, deadline, end); ok {
 			out = append(out, r)
 		}
 	}
@@ -102,14 +105,20 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 
 // leaderAfterHeal reports a result when no node holds established leadership at the
 // deadline. A leader established before the heal counts if it never lost leadership.
-func leaderAfterHeal(logs []NodeLog, heal, deadline, end int64) (Result, bool) {
+func leaderAfterHeal(logs []NodeLog, upAtEnd map[int]bool, heal, deadline, end int64) (Result, bool) {
 	for li := range logs {
-		if !logs[li].Live {
+		up := logs[li].Live
+		if upAtEnd != nil {
+			up = upAtEnd[logs[li].Node]
+		}
+		if !up {
 			continue
 		}
 		leading := false
+		// What the nodes did after the run's end (a final power cycle) is not the
+		// liveness phase's.
 		for _, ev := range logs[li].Events {
-			if ev.Time > deadline {
+			if ev.Time > deadline || ev.Time > end {
 				break
 			}
 			switch ev.Kind {

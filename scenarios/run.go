@@ -190,9 +190,13 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	// closeSession commits must settle too.
 	c.StopClients()
 	w.RunFor(time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*2)
+	upAtEnd := map[int]bool{}
+	for _, id := range c.Servers() {
+		upAtEnd[int(id)] = c.Status(id).Serves
+	}
 	if w.Stopped() == nil {
-		if err := readBack(w, c, time.Duration(s.SyncLimit)*tick*2); err != nil {
-			problems = append(problems, fmt.Sprintf("read back: %v", err))
+		if err := finalRead(w, c, s); err != nil {
+			problems = append(problems, fmt.Sprintf("final read back: %v", err))
 		}
 	}
 
@@ -203,6 +207,7 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	}
 	hist := c.History()
 	checkOpts := s.checkOptions(opts, healTime, end)
+	checkOpts.Liveness.UpAtEnd = upAtEnd
 	logs := c.NodeLogs()
 	report, err := checker.Check(&hist, logs, checkOpts)
 	if err != nil {
@@ -231,17 +236,38 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	return res, nil
 }
 
-// readBackWindow bounds the final read back; a member that cannot serve it in that
-// time is left unread (liveness is judged elsewhere).
+// The final read: recoveryWindow bounds the wait for every member to serve again
+// after the power cycle, readBackWindow the reads; a member that cannot serve them in
+// time is left unread.
 const (
+	recoveryWindow = 20 * time.Second
 	readBackWindow = 20 * time.Second
-	readBackStep   = 100 * time.Millisecond
+	finalStep      = 100 * time.Millisecond
 )
 
-// readBack reads every path an acknowledged write touched from every serving member,
-// after a sync on the reading session, so that linearizability judges what the members
-// finally hold; then it lets the read back's closed sessions settle.
-func readBack(w *sim.World, c *cluster.Cluster, settle time.Duration) error {
+// finalRead ends a run as a Jepsen test does. It power-cycles the whole ensemble, so
+// that what the members serve comes from what their storage kept, and waits for them
+// to serve again; then every serving member gets a client of its own that syncs and
+// reads every path an acknowledged write touched, so that linearizability judges what
+// each member finally holds; then the read back's closed sessions settle. It reports an
+// ensemble that elects no leader again although a quorum of voters restarted (a member
+// that finds its storage corrupt rightly refuses to start).
+func finalRead(w *sim.World, c *cluster.Cluster, s Scenario) error {
+	if err := c.PowerCycle(); err != nil {
+		return err
+	}
+	runUntil(w, recoveryWindow, c.AllServing)
+	if _, ok := c.Leader(); !ok && w.Stopped() == nil {
+		started := 0
+		for _, id := range c.Servers()[:s.Voters] {
+			if c.Status(id).Serves {
+				started++
+			}
+		}
+		if started > s.Voters/2 {
+			return fmt.Errorf("no leader %v after the power cycle, with %d of %d voters running", recoveryWindow, started, s.Voters)
+		}
+	}
 	h := c.History()
 	paths := checker.WrittenPaths(&h)
 	if len(paths) == 0 {
@@ -250,11 +276,17 @@ func readBack(w *sim.World, c *cluster.Cluster, settle time.Duration) error {
 	pending := 0
 	n, err := c.ReadBack(paths, func() { pending-- })
 	pending += n
-	for waited := time.Duration(0); pending > 0 && waited < readBackWindow && w.Stopped() == nil; waited += readBackStep {
-		w.RunFor(readBackStep)
-	}
-	w.RunFor(settle)
+	runUntil(w, readBackWindow, func() bool { return pending <= 0 })
+	w.RunFor(time.Duration(s.SyncLimit) * time.Duration(s.TickTime) * 2)
 	return err
+}
+
+// runUntil runs the world in small steps until done holds, the bound passes or the
+// world stops.
+func runUntil(w *sim.World, bound time.Duration, done func() bool) {
+	for waited := time.Duration(0); !done() && waited < bound && w.Stopped() == nil; waited += finalStep {
+		w.RunFor(finalStep)
+	}
 }
 
 // Budget constants: correct runs process under 50 events per node per simulated
@@ -270,7 +302,7 @@ const (
 func (s Scenario) budget(safetyEnd time.Duration) sim.Budget {
 	tick := time.Duration(s.TickTime)
 	length := max(safetyEnd, time.Duration(s.Duration)) + time.Duration(s.Quiesce) +
-		time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*4 + readBackWindow
+		time.Duration(s.SessionTimeout) + time.Duration(s.SyncLimit)*tick*4 + recoveryWindow + readBackWindow
 	nodes := s.Voters + s.Observers + s.Clients
 	secs := uint64(length/time.Second) + 1
 	return sim.Budget{

@@ -224,6 +224,36 @@ func (c *Cluster) StopClients() {
 	}
 }
 
+// PowerCycle crashes every server at once and boots each again from its disk, as
+// after a power loss of the whole ensemble: what the members serve afterwards is what
+// their storage kept.
+func (c *Cluster) PowerCycle() error {
+	for _, id := range c.servers {
+		if st, _ := c.w.State(id); st != sim.StateCrashed {
+			if err := c.w.Crash(id); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range c.servers {
+		if err := c.w.Restart(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AllServing reports whether every server serves clients (synced with an
+// established leader, or standalone).
+func (c *Cluster) AllServing() bool {
+	for _, id := range c.servers {
+		if st := c.Status(id); !st.Serves || !st.Serving {
+			return false
+		}
+	}
+	return true
+}
+
 // ReadBack adds, for every member serving now, a client bound to that member alone
 // that reads paths back (zkclient.ReadBack) and then closes its session; done is
 // called as each finishes. It returns how many clients it added. Their operations go
@@ -231,7 +261,7 @@ func (c *Cluster) StopClients() {
 func (c *Cluster) ReadBack(paths []string, done func()) (int, error) {
 	added := 0
 	for _, server := range c.servers {
-		if !c.Status(server).Serves {
+		if st := c.Status(server); !st.Serves || !st.Serving {
 			continue
 		}
 		clientID := c.cfg.Clients + len(c.readers)
