@@ -130,6 +130,18 @@ func catalog() []Scenario {
 			s.CounterBits = 8
 			s.Nemesis = "crash=1,partition-isolate=1,gap=4s,for=1s..5s"
 		}),
+		with("quiet-epochs", "3 voters and one slow client: leaders crash and servers are cut off, so epochs begin with no write in them", func(s *Scenario) {
+			// An epoch established while a server was cut off, and lost again before
+			// any write, leaves voters with the same last zxid but different
+			// currentEpochs (the peerEpoch of their votes); when the server that missed
+			// the epoch has the highest id, the vote order alone must pick the leader.
+			// One client starting a task every 8 s leaves most epochs without a write.
+			// Elections run as in ZooKeeper 3.8, waiting out finalizeWait.
+			s.Voters, s.Observers, s.Clients = 3, 0, 1
+			s.Workload = Workload{Register: 1, Interval: Duration(8 * time.Second), Concurrency: 1, Keys: 3}
+			s.Duration, s.Quiesce = Duration(60*time.Second), Duration(20*time.Second)
+			s.Nemesis = "crash=3,partition-isolate=3,gap=1s,for=1s..8s,allow-quorum-loss,fixed"
+		}),
 		with("big-ensemble", "7 voters + 2 observers under every fault kind", func(s *Scenario) {
 			s.Voters, s.Observers = 7, 2
 		}),

@@ -90,7 +90,11 @@ func TestSameSeedSameTrace(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, a.TraceHash, b.TraceHash, s.Name)
 		require.Equal(t, a.Ops, b.Ops)
-		require.Greater(t, a.Ops, 100, "the workload ran")
+		// quiet-epochs' one client starts a task every 8 s and is often crashed, so
+		// that epochs pass without a write; every other scenario keeps its clients busy.
+		if time.Duration(s.Workload.Interval) < time.Second {
+			require.Greater(t, a.Ops, 100, "the workload ran")
+		}
 		c, err := Run(s, 4, RunOptions{})
 		require.NoError(t, err)
 		require.NotEqual(t, a.TraceHash, c.TraceHash, "different seeds differ")
