@@ -62,8 +62,7 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 	}
 	var out []Result
 	if logs != nil {
-		deadline := cfg.HealTime + cfg.LeaderBound()
-		if r, ok := leaderAfterHeal(logs, cfg.UpAtEnd, cfg.HealTime, deadline, end); ok {
+		if r, ok := leaderAfterHeal(logs, cfg.UpAtEnd, cfg.HealTime, cfg.LeaderBound(), end); ok {
 			out = append(out, r)
 		}
 	}
@@ -103,9 +102,14 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 	return out
 }
 
-// leaderAfterHeal reports a result when no node holds established leadership at the
-// deadline. A leader established before the heal counts if it never lost leadership.
-func leaderAfterHeal(logs []NodeLog, upAtEnd map[int]bool, heal, deadline, end int64) (Result, bool) {
+// leaderAfterHeal reports a result when the ensemble goes without an established leader
+// for longer than bound at any time between the heal and the end: first a leader must
+// hold within bound of the heal (one established before the heal counts while it keeps
+// leadership); later a leadership may end (a zxid rollover forces a new election, for
+// one), but a new one must hold within bound again. Only nodes up at the end count.
+func leaderAfterHeal(logs []NodeLog, upAtEnd map[int]bool, heal, bound, end int64) (Result, bool) {
+	type span struct{ from, to int64 }
+	var held []span
 	for li := range logs {
 		up := logs[li].Live
 		if upAtEnd != nil {
@@ -114,28 +118,51 @@ func leaderAfterHeal(logs []NodeLog, upAtEnd map[int]bool, heal, deadline, end i
 		if !up {
 			continue
 		}
-		leading := false
+		since := int64(-1)
 		// What the nodes did after the run's end (a final power cycle) is not the
 		// liveness phase's.
 		for _, ev := range logs[li].Events {
-			if ev.Time > deadline || ev.Time > end {
+			if ev.Time > end {
 				break
 			}
 			switch ev.Kind {
 			case NodeLeaderEstablished:
-				leading = true
+				if since < 0 {
+					since = ev.Time
+				}
 			case NodeLeaderLost, NodeRestarted:
-				leading = false
+				if since >= 0 {
+					held = append(held, span{since, ev.Time})
+					since = -1
+				}
 			}
 		}
-		if leading {
-			return Result{}, false
+		if since >= 0 {
+			held = append(held, span{since, end})
 		}
 	}
-	if end < deadline {
+	sort.Slice(held, func(i, j int) bool { return held[i].from < held[j].from })
+	covered := heal // some node held leadership from the heal until covered
+	for _, h := range held {
+		if h.to < covered {
+			continue
+		}
+		if h.from > covered && h.from-covered > bound {
+			break // a gap longer than bound
+		}
+		covered = max(covered, h.to)
+	}
+	if end-covered <= bound {
+		return Result{}, false
+	}
+	if covered == heal && end < heal+bound {
 		return Result{Property: PropLivenessLeader, Verdict: Inconclusive,
-			Summary: fmt.Sprintf("no leader was established after the heal at %d ns, but the run ended at %d ns, before the bound %d ns", heal, end, deadline)}, true
+			Summary: fmt.Sprintf("no leader was established after the heal at %d ns, but the run ended at %d ns, before the bound %d ns", heal, end, heal+bound)}, true
+	}
+	if covered == heal {
+		return Result{Property: PropLivenessLeader, Verdict: Fail,
+			Summary: fmt.Sprintf("no live node was an established leader within %d ns of the final heal at %d ns", bound, heal)}, true
 	}
 	return Result{Property: PropLivenessLeader, Verdict: Fail,
-		Summary: fmt.Sprintf("no live node was an established leader at %d ns, %d ns after the final heal", deadline, deadline-heal)}, true
+		Summary: fmt.Sprintf("no live node held established leadership for more than %d ns from %d ns (the final heal was at %d ns)", bound, covered, heal)}, true
 }

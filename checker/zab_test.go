@@ -141,6 +141,21 @@ func TestLiveness(t *testing.T) {
 		{"leader from before the heal", progress(cfg.HealTime + 100*ms), leaderAt(10 * ms), PropLivenessLeader, Pass},
 		{"no leader", progress(late), []NodeLog{{Node: 1, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, 10*ms, 2, 0, 0), ev(NodeLeaderLost, 20*ms, 2, 0, 0)}}}, PropLivenessLeader, Fail},
 		{"leader too late", progress(late), leaderAt(cfg.HealTime + cfg.LeaderBound() + ms), PropLivenessLeader, Fail},
+		// A zxid rollover ends a leadership at any time; a new one soon after is health.
+		{"re-election after the heal", progress(late), []NodeLog{
+			{Node: 1, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, cfg.HealTime+50*ms, 2, 0, 0),
+				ev(NodeLeaderLost, cfg.HealTime+cfg.LeaderBound()-100*ms, 2, 0, 0)}},
+			{Node: 2, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, cfg.HealTime+cfg.LeaderBound()+100*ms, 3, 0, 0)}},
+		}, PropLivenessLeader, Pass},
+		{"leader lost for good", progress(late), []NodeLog{
+			{Node: 1, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, cfg.HealTime+50*ms, 2, 0, 0),
+				ev(NodeLeaderLost, cfg.HealTime+100*ms, 2, 0, 0)}},
+		}, PropLivenessLeader, Fail},
+		{"a long gap between leaders", progress(late), []NodeLog{
+			{Node: 1, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, cfg.HealTime+50*ms, 2, 0, 0),
+				ev(NodeLeaderLost, cfg.HealTime+100*ms, 2, 0, 0)}},
+			{Node: 2, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, cfg.HealTime+cfg.LeaderBound()+200*ms, 3, 0, 0)}},
+		}, PropLivenessLeader, Fail},
 		{"client stuck", func() *History {
 			h := progress(late)
 			h.Ops = append(h.Ops, Operation{Client: 1, Session: sess + 1, Invoke: cfg.HealTime + ms, Return: late, Outcome: OutcomeUnknown,
