@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,6 +210,9 @@ func Run(s Scenario, seed uint64, opts RunOptions) (Result, error) {
 	checkOpts := s.checkOptions(opts, healTime, end)
 	checkOpts.Liveness.UpAtEnd = upAtEnd
 	logs := c.NodeLogs()
+	if livelocked {
+		finalStatesUnknown(logs)
+	}
 	report, err := checker.Check(&hist, logs, checkOpts)
 	if err != nil {
 		return Result{}, fmt.Errorf("scenarios: check: %w", err)
@@ -368,4 +372,18 @@ func (r Result) Explain() string {
 		fmt.Fprintf(&b, "%s\n", f.String())
 	}
 	return b.String()
+}
+
+// finalStatesUnknown marks every node log of a world that stopped part-way (a livelock
+// used up its budget) as having no final state: what a node holds then is not where it
+// ends (a restarted member still electing has not reloaded its tree), so the end-of-run
+// checks (convergence, acknowledged writes in the final trees) must not judge it; the
+// livelock is the run's verdict. Liveness reads who was up from LivenessConfig.UpAtEnd.
+func finalStatesUnknown(logs []checker.NodeLog) {
+	for i := range logs {
+		logs[i].Live = false
+		logs[i].Events = slices.DeleteFunc(logs[i].Events, func(ev checker.NodeEvent) bool {
+			return ev.Kind == checker.NodeFinal
+		})
+	}
 }

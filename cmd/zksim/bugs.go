@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,6 +129,25 @@ func cmdBugs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
+// livelockCredit is what the table's caught-by column says of a livelocked run.
+const livelockCredit = "livelock"
+
+// credits names what caught a failed run: each failed checker property once, in
+// report order, then livelockCredit if the ensemble livelocked (no checker property
+// names a livelock: the world stopped before the liveness phase could be judged).
+func credits(res scenarios.Result) []string {
+	var out []string
+	for _, f := range res.Report.Failures() {
+		if p := string(f.Property); !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if res.Livelocked {
+		out = append(out, livelockCredit)
+	}
+	return out
+}
+
 // showsBug reports whether a failed run is evidence of a bug: a checker property
 // failed, or the ensemble livelocked. A fault the harness could not apply is not.
 func showsBug(r scenarios.Result) bool {
@@ -207,14 +227,7 @@ func huntBug(ctx context.Context, b bugs.Bug, budget, parallel int) bugHunt {
 	h.scenario = res.Scenario
 	h.seed = res.Seed
 	h.seeds = idx/len(list) + 1
-	seen := map[string]bool{}
-	for _, f := range res.Report.Failures() {
-		p := string(f.Property)
-		if !seen[p] {
-			seen[p] = true
-			h.caught = append(h.caught, p)
-		}
-	}
+	h.caught = credits(*res)
 	return h
 }
 

@@ -136,3 +136,22 @@ func TestShowsBugCreditsCheckersAndLivelockOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestCreditsNameCheckersOnceThenLivelock(t *testing.T) {
+	fail := func(p checker.Property) checker.Result { return checker.Result{Property: p, Verdict: checker.Fail} }
+	two := checker.Report{Results: []checker.Result{fail(checker.PropZabCommitted), fail(checker.PropLinearizable), fail(checker.PropZabCommitted)}}
+	for _, c := range []struct {
+		name string
+		r    scenarios.Result
+		want []string
+	}{
+		{"checkers", scenarios.Result{Report: two}, []string{"zab-committed-prefix", "linearizable-writes"}},
+		{"livelock only", scenarios.Result{Problems: []string{"liveness: budget: the ensemble is livelocked"}, Livelocked: true}, []string{"livelock"}},
+		{"checker and livelock", scenarios.Result{Report: two, Livelocked: true}, []string{"zab-committed-prefix", "linearizable-writes", "livelock"}},
+		{"fault not applied", scenarios.Result{Problems: []string{"fault 3 (disk-bit-flip): no durable data"}}, nil},
+	} {
+		if got := credits(c.r); !slices.Equal(got, c.want) {
+			t.Errorf("%s: credits = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
