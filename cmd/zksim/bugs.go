@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,12 +135,7 @@ const livelockCredit = "livelock"
 // report order, then livelockCredit if the ensemble livelocked (no checker property
 // names a livelock: the world stopped before the liveness phase could be judged).
 func credits(res scenarios.Result) []string {
-	var out []string
-	for _, f := range res.Report.Failures() {
-		if p := string(f.Property); !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
+	out := violated(res)
 	if res.Livelocked {
 		out = append(out, livelockCredit)
 	}

@@ -21,14 +21,20 @@ const harnessProblem = "harness-problem"
 // failedProperties names what a run failed: each violated checker property once, in
 // report order, and harnessProblem last when the harness hit problems.
 func failedProperties(r scenarios.Result) []string {
+	out := violated(r)
+	if len(r.Problems) > 0 {
+		out = append(out, harnessProblem)
+	}
+	return out
+}
+
+// violated names each checker property the run failed once, in report order.
+func violated(r scenarios.Result) []string {
 	var out []string
 	for _, f := range r.Report.Failures() {
 		if p := string(f.Property); !slices.Contains(out, p) {
 			out = append(out, p)
 		}
-	}
-	if len(r.Problems) > 0 {
-		out = append(out, harnessProblem)
 	}
 	return out
 }
