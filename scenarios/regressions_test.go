@@ -27,12 +27,14 @@ var caughtBy = map[string][]checker.Property{
 	"everything--2--ZOOKEEPER-3911":                            {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"sync-window--7--ZOOKEEPER-4643":                           {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	"leader-isolation--2--ZOOKEEPER-1156":                      {checker.PropZabCommitted, checker.PropSyncReads},
-	"sync-crash--9--ZOOKEEPER-2845":                            {checker.PropZabCommitted, checker.PropZabDurable},
-	"everything--1--ZOOKEEPER-1367":                            {checker.PropZabConverged},
-	"everything--9--ZOOKEEPER-4352":                            {checker.PropZabDurable, checker.PropZabConverged, checker.PropSyncReads},
-	"leader-isolation--1--ZOOKEEPER-4925":                      {checker.PropZabCommitted, checker.PropZabDurable, checker.PropSyncReads},
-	"sync-window--119--ZOOKEEPER-4646":                         {checker.PropZabCommitted, checker.PropZabLeaderHolds},
-	"sync-window--110--ZOOKEEPER-3104":                         {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
+	// Without a fault: the first leader's currentEpoch passes its acceptedEpoch.
+	"sync-crash--1--ZOOKEEPER-1291":       {checker.PropZabMonotonic},
+	"sync-crash--9--ZOOKEEPER-2845":       {checker.PropZabCommitted, checker.PropZabDurable},
+	"everything--1--ZOOKEEPER-1367":       {checker.PropZabConverged},
+	"everything--9--ZOOKEEPER-4352":       {checker.PropZabDurable, checker.PropZabConverged, checker.PropSyncReads},
+	"leader-isolation--1--ZOOKEEPER-4925": {checker.PropZabCommitted, checker.PropZabDurable, checker.PropSyncReads},
+	"sync-window--119--ZOOKEEPER-4646":    {checker.PropZabCommitted, checker.PropZabLeaderHolds},
+	"sync-window--110--ZOOKEEPER-3104":    {checker.PropZabCommitted, checker.PropZabDurable, checker.PropLinearizable},
 	// Under ZOOKEEPER-1282 this schedule leaves an ensemble that establishes no
 	// leader after the heal.
 	"sync-window--13--ZOOKEEPER-1282":         {checker.PropLivenessLeader},

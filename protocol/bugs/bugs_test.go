@@ -61,7 +61,7 @@ func TestCatalogWellFormed(t *testing.T) {
 		t.Fatalf("%d bugs catalogued, want at least 18", len(cat))
 	}
 	detectors := []string{DetLinearizable, DetAckedDurable, DetPrefix, DetLeaderPerEpoch, DetLeaderHolds,
-		DetQuorumDurable, DetEphemeral, DetLiveness}
+		DetQuorumDurable, DetEphemeral, DetLiveness, DetMonotonic}
 	kinds := []string{KindDataLoss, KindDivergence, KindLiveness, KindSplitBrain, KindEphemeral, KindDurability, KindConfigurable}
 	for i, b := range cat {
 		if i > 0 && cat[i-1].Name >= b.Name {

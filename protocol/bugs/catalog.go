@@ -95,6 +95,7 @@ const (
 	DetQuorumDurable  = "zab-commit-durable-on-quorum"
 	DetEphemeral      = "ephemeral-lifetime"
 	DetLiveness       = "liveness-leader"
+	DetMonotonic      = "zab-monotonic"
 )
 
 var catalog = []Bug{
@@ -149,14 +150,13 @@ var catalog = []Bug{
 	{
 		Name:    ZK1291,
 		Summary: "the leader does not persist acceptedEpoch before proposing the new epoch",
-		Kind:    KindSplitBrain, Package: "zab",
-		Detectors: []string{DetLeaderPerEpoch, DetPrefix},
-		Scenarios: []string{"sync-crash", "crash-points", "kill-restart", "everything"},
-		Notes: "package level only (zab TestZK1291...): LEADERINFO leaves before acceptedEpoch is durable, but this leader " +
-			"writes both epochs at the epoch quorum and sends NEWLEADER only once they are durable (3.4.0 never wrote " +
-			"acceptedEpoch while leading); a leader lost before that established nothing, and the writes behind an " +
-			"established epoch (its own and every ACKEPOCH's) meet every later quorum, which so picks a higher epoch; " +
-			"a repeated LEADERINFO epoch alone is no violation (the correct protocol repeats one whose quorum never acked)",
+		Kind:    KindLiveness, Package: "zab",
+		Detectors: []string{DetMonotonic, DetLiveness},
+		Scenarios: []string{"sync-crash", "kill-restart", "crash-points", "everything"},
+		Notes: "zab world and whole cluster: as in 3.4.0, the leader never writes acceptedEpoch while leading but " +
+			"writes currentEpoch at the epoch quorum, so zab-monotonic sees currentEpoch pass acceptedEpoch, and a " +
+			"restarted leader refuses its own storage (the zab world's recovery invariant); the LEADERINFO-before-" +
+			"acceptedEpoch rule itself is checked by zab TestZK1291LeaderInfoBeforeAcceptedEpoch",
 	},
 	{
 		Name:    ZK1419,

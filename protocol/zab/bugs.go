@@ -20,9 +20,13 @@ import (
 //   - ZOOKEEPER-2832: a learner whose log ran past the leader's last processed zxid got
 //     an (empty) DIFF instead of a TRUNC, and committed its uncommitted tail. The fix
 //     sends a TRUNC to the leader's last zxid whenever the learner is ahead.
-//   - ZOOKEEPER-1291: the leader chose the new epoch and told the learners before it
-//     wrote acceptedEpoch; after a restart it could pick the same epoch again and two
-//     leaders could share one. The fix writes acceptedEpoch before LEADERINFO.
+//   - ZOOKEEPER-1291: the leader chose the new epoch and told the learners without
+//     writing acceptedEpoch (3.4.0's leader never wrote it while leading), yet wrote
+//     currentEpoch once the epoch was established. Its storage then held a currentEpoch
+//     above its acceptedEpoch, which a restart refuses ("the accepted epoch is less
+//     than the current epoch"), so the leader could not rejoin after a crash; and a
+//     leader lost before the write could have offered the same epoch again. The fix
+//     writes acceptedEpoch before LEADERINFO.
 //   - ZOOKEEPER-1277: nothing stopped the zxid counter at its limit, so it carried
 //     into the epoch bits and the leader issued zxids of an epoch it never
 //     established, which a real leader of that epoch reuses for other transactions.

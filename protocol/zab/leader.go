@@ -263,7 +263,11 @@ func (n *Node) maybeEpochQuorum() {
 		return
 	}
 	ld.epochQuorum = true
-	n.setHard(HardState{AcceptedEpoch: n.epoch, CurrentEpoch: n.epoch})
+	accepted := n.epoch
+	if n.bug(bugs.ZK1291) {
+		accepted = n.hard.AcceptedEpoch // 3.4.0's leader never wrote acceptedEpoch
+	}
+	n.setHard(HardState{AcceptedEpoch: accepted, CurrentEpoch: n.epoch})
 	ld.epochSeq = n.hardSeq
 	ld.historyEnd = n.log.last()
 	ld.deadline = n.now + n.ticks(n.cfg.InitLimit)

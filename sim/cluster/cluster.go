@@ -290,8 +290,10 @@ func (c *Cluster) ReadBack(paths []string, done func()) (int, error) {
 func (c *Cluster) NodeLogs() []checker.NodeLog {
 	out := make([]checker.NodeLog, 0, len(c.servers))
 	for _, id := range c.servers {
+		// A member still electing or syncing has not loaded its state: only a serving
+		// one has a final state to compare.
 		st := c.Status(id)
-		out = append(out, c.records[id].Log(st.Serves, st.Digest, st.Zxid))
+		out = append(out, c.records[id].Log(st.Serves && st.Serving, st.Digest, st.Zxid))
 	}
 	return out
 }
