@@ -62,8 +62,12 @@ type linOp struct {
 	// optional marks an unknown operation bounded by a later reply to the same session:
 	// it took effect before that reply or never.
 	optional bool
-	read     bool  // a read after sync, judged only in strict mode
-	closeOf  int64 // session whose end deletes the node, for synthetic closes
+	read     bool // a read after sync, judged only in strict mode
+	// isClose marks a synthetic close: the end of session closeOf deletes the node if
+	// that session still owns it. closeOf may be 0: a create invoked before the client
+	// had a session is sent on the one it gets next, unknown to the history.
+	isClose bool
+	closeOf int64
 	// sessionID owns the ephemerals the operation creates.
 	sessionID int64
 	paths     []string // per sub-operation, the path it touches ("" for none)
@@ -149,7 +153,7 @@ func (op *linOp) step(st linState) []linState {
 	if st == nil {
 		st = op.part.initial()
 	}
-	if op.closeOf != 0 {
+	if op.isClose {
 		n := st[op.subs[0].local]
 		if !n.exists || n.owner != op.closeOf {
 			return []linState{st}
@@ -296,7 +300,10 @@ func hashState(st linState) uint64 {
 
 func describeLinOp(in any) string {
 	op := in.(*linOp)
-	if op.closeOf != 0 {
+	if op.isClose {
+		if op.closeOf < 0 {
+			return fmt.Sprintf("the session #%d went out on ends: %s", -op.closeOf-1, op.part.paths[op.subs[0].local])
+		}
 		return fmt.Sprintf("session %#x ends: %s", op.closeOf, op.part.paths[op.subs[0].local])
 	}
 	var b strings.Builder
@@ -543,6 +550,11 @@ func newLinOp(h *History, i int, synced map[int]int, end int64) *linOp {
 		return nil
 	}
 	lo := &linOp{idx: i, unknown: op.Outcome == OutcomeUnknown, call: op.Invoke, ret: op.Return, client: op.Client, sessionID: op.Session}
+	if op.Session == 0 {
+		// Invoked before the client had a session: whichever session it went out on
+		// owns what it creates, and ends at a time the history does not say.
+		lo.sessionID = -int64(i) - 1
+	}
 	if lo.unknown {
 		lo.ret = end
 	}
@@ -613,7 +625,7 @@ func closesFor(h *History, lo *linOp, closedAt map[int64]int64, end int64) []*li
 			ret = t
 		}
 		out = append(out, &linOp{
-			idx: -1, closeOf: lo.sessionID, call: lo.call, ret: ret, client: lo.client,
+			idx: -1, isClose: true, closeOf: lo.sessionID, call: lo.call, ret: ret, client: lo.client,
 			subs:  []linSub{{req: &Request{Kind: OpDelete, Path: lo.paths[k], Version: AnyVersion}, local: -1, parent: -1}},
 			paths: []string{lo.paths[k]},
 		})
@@ -698,7 +710,7 @@ func (o *zxidOrder) tighten(h *History, ops []*linOp) {
 	for _, lo := range ops {
 		var call, ret int64
 		switch {
-		case lo.closeOf != 0:
+		case lo.isClose:
 			if z, ok := o.closeZxid[lo.closeOf]; ok {
 				call, ret = o.bounds(z, false)
 			} else if a, ok := o.alive[lo.closeOf]; ok {

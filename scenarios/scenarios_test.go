@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/nemesis"
 	"github.com/zksim/zksim/protocol/bugs"
 	"github.com/zksim/zksim/sim"
@@ -150,4 +151,26 @@ func TestHealAllDisarmsInOrder(t *testing.T) {
 	for range 5 {
 		require.Equal(t, first, trace())
 	}
+}
+
+// sync-halves seed 108 has a client create an ephemeral before it has a session (it
+// goes out on the session the client gets next) and another client delete it. The
+// linearizability model once held the end of that unknown session to a delete that
+// had to find the node, and failed the correct protocol.
+func TestEphemeralCreateBeforeSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a whole run")
+	}
+	s, err := Lookup("sync-halves")
+	require.NoError(t, err)
+	res, err := Run(s, 108, RunOptions{})
+	require.NoError(t, err)
+	sessionless := false
+	for _, op := range res.History.Ops {
+		if op.Session == 0 && op.Req.Ephemeral && op.Outcome == checker.OutcomeUnknown {
+			sessionless = true
+		}
+	}
+	require.True(t, sessionless, "the run no longer has an ephemeral create invoked without a session")
+	require.True(t, res.Pass(), "%s", res.Explain())
 }
