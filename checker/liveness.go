@@ -47,7 +47,8 @@ func (c LivenessConfig) ClientBound() int64 {
 var livenessProperties = []Property{PropLivenessLeader, PropLivenessProgress}
 
 // checkLiveness verifies that after the final heal a leader is established within
-// LeaderBound and every live client completes an operation within ClientBound.
+// LeaderBound and every live client completes an operation (or establishes a session)
+// within ClientBound.
 func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 	end := cfg.End
 	if end == 0 {
@@ -85,6 +86,13 @@ func checkLiveness(h *History, logs []NodeLog, cfg LivenessConfig) []Result {
 		op := &h.Ops[i]
 		if op.Outcome == OutcomeOK && op.Return >= cfg.HealTime && op.Return <= deadline {
 			done[op.Client] = true
+		}
+	}
+	// A session established is progress too (its createSession was committed): a
+	// client with a sparse workload may have nothing else to show by the bound.
+	for _, ev := range h.SessionEvents {
+		if ev.Kind == SessionEstablished && ev.Time >= cfg.HealTime && ev.Time <= deadline {
+			done[ev.Client] = true
 		}
 	}
 	for _, c := range clients {

@@ -163,6 +163,24 @@ func TestLiveness(t *testing.T) {
 			return h
 		}(), leaderAt(cfg.HealTime + ms), PropLivenessProgress, Fail},
 		{"run too short", progress(cfg.HealTime - 10*ms), nil, PropLivenessProgress, Inconclusive},
+		// A sparse client: its one try after the heal fails, it gets a new session in
+		// time, and its next operation only comes after the bound.
+		{"new session in time", func() *History {
+			var b builder
+			b.add(Operation{Client: 0, Session: sess, Invoke: cfg.HealTime + ms, Return: cfg.HealTime + 2*ms, Outcome: OutcomeFailed,
+				Req: Request{Kind: OpGetData, Path: "/a"}})
+			b.session(0, cfg.HealTime+cfg.ClientBound()-ms, SessionEstablished, 0)
+			b.create(0, late, late+ms, 1, "/a", "x")
+			return &b.h
+		}(), leaderAt(cfg.HealTime + ms), PropLivenessProgress, Pass},
+		{"no new session in time", func() *History {
+			var b builder
+			b.add(Operation{Client: 0, Session: sess, Invoke: cfg.HealTime + ms, Return: cfg.HealTime + 2*ms, Outcome: OutcomeFailed,
+				Req: Request{Kind: OpGetData, Path: "/a"}})
+			b.session(0, cfg.HealTime+cfg.ClientBound()+ms, SessionEstablished, 0)
+			b.create(0, late, late+ms, 1, "/a", "x")
+			return &b.h
+		}(), leaderAt(cfg.HealTime + ms), PropLivenessProgress, Fail},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
