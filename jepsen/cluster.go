@@ -97,12 +97,17 @@ type Cluster struct {
 
 var _ nemesis.Target = (*Cluster)(nil)
 
-func freePort() (int, error) {
+// freePort picks a free loopback port and keeps listening on it, appending the
+// listener to held, so that no later pick — nor a relay's own listener — gets the same
+// port before the caller closes held. Closed at once, the kernel may hand the same
+// port out again: a server whose client port equals one of its quorum ports refuses to
+// start, and the run would go on with that server down.
+func freePort(held *[]net.Listener) (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
+	*held = append(*held, ln)
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -126,13 +131,21 @@ func Start(cfg Config) (c *Cluster, err error) {
 			c = nil
 		}
 	}()
+	var held []net.Listener
+	release := func() {
+		for _, ln := range held {
+			ln.Close()
+		}
+		held = nil
+	}
+	defer release()
 	for id := 1; id <= cfg.Nodes; id++ {
 		n := &node{id: id, dir: filepath.Join(cfg.Dir, fmt.Sprintf("n%d", id)), state: nemesis.Crashed}
 		n.dataDir = filepath.Join(n.dir, "data")
 		n.cfg = filepath.Join(n.dir, "zoo.cfg")
 		n.log = filepath.Join(n.dir, "server.log")
 		for _, p := range []*int{&n.clientPort, &n.quorum, &n.elect} {
-			if *p, err = freePort(); err != nil {
+			if *p, err = freePort(&held); err != nil {
 				return c, err
 			}
 		}
@@ -158,6 +171,7 @@ func Start(cfg Config) (c *Cluster, err error) {
 			}
 		}
 	}
+	release() // the servers bind their ports now
 	for _, n := range c.nodes {
 		if err := c.writeConfig(n); err != nil {
 			return c, err
