@@ -1,6 +1,8 @@
 package jepsen
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +43,33 @@ func TestRealClusterFindsCommitWithoutQuorum(t *testing.T) {
 	}
 	if !failed["linearizable-writes"] {
 		t.Errorf("linearizable-writes did not fail; failures: %v", res.Failures())
+	}
+}
+
+// TestRealClusterFindsDiffHole switches ZOOKEEPER-4925 on in three real zkserver
+// processes and runs diff-hole.sched: node 2 is DIFF-synced with proposals that the bug
+// leaves out of its in-memory log, then leads and DIFFs node 1 across that hole. Node 1
+// must be caught committing past transactions it never received, and the servers'
+// trees must differ. No server process may outlive the test.
+func TestRealClusterFindsDiffHole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real server processes for about 28 seconds")
+	}
+	set, err := bugs.New(bugs.ZK4925)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := os.ReadFile(filepath.Join("testdata", "diff-hole.sched"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, log := runReal(t, "one-way", string(sched), Options{Seed: 1, Clients: 9, Bugs: set})
+	failed := map[checker.Property]bool{}
+	for _, f := range res.Failures() {
+		failed[f.Property] = true
+		t.Logf("violation: %s", f.String())
+	}
+	if !failed["zab-committed-prefix"] || !failed[PropConverged] {
+		t.Errorf("the learner DIFFed across the hole went unnoticed: %s; failures: %v\n%s", res.VerdictLine(), res.Failures(), log)
 	}
 }
