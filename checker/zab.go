@@ -89,9 +89,16 @@ func checkZab(logs []NodeLog, ix *index) []Result {
 			} else if !ok {
 				leaders[ev.Epoch] = here
 			}
+			// A leader of epoch e must hold what was committed in the epochs before e.
+			// Transactions of later epochs are not its to hold: a leader paused in the
+			// middle of establishing an old epoch can finish after newer ones began,
+			// and its followers, long moved on, refuse what it proposes.
 			for _, z := range committedSorted {
 				if z <= n.base {
 					continue
+				}
+				if z>>32 >= ev.Epoch {
+					break
 				}
 				g := committed[z]
 				if d, ok := n.log[z]; !ok || d != g.digest {

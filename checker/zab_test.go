@@ -225,3 +225,32 @@ func TestInTimeOrderIsAStableSortByTime(t *testing.T) {
 		}
 	}
 }
+
+// A leader of epoch e must hold what was committed in earlier epochs, not in later
+// ones: one paused while establishing an old epoch may finish after newer epochs
+// committed transactions.
+func TestLeaderHoldsEarlierEpochsOnly(t *testing.T) {
+	const e7, e4 = 7 << 32, 4 << 32
+	logs := func(leaderEpoch int64, committed int64) []NodeLog {
+		return []NodeLog{
+			{Node: 1, Live: true, Events: []NodeEvent{ev(NodeLogged, 10, 0, committed+1, 0xa1), ev(NodeCommitted, 11, 0, committed+1, 0)}},
+			{Node: 2, Live: true, Events: []NodeEvent{ev(NodeLeaderEstablished, 20, leaderEpoch, 0, 0)}},
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		epoch     int64
+		committed int64
+		want      Verdict
+	}{
+		{"newer epoch's commit", 5, e7, Pass},
+		{"older epoch's commit", 5, e4, Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := mustCheck(t, &History{}, logs(tc.epoch, tc.committed), Options{SkipLinearizability: true})
+			if !hasVerdict(rep, PropZabLeaderHolds, tc.want) {
+				t.Fatalf("want %v for %s:\n%s", tc.want, PropZabLeaderHolds, rep)
+			}
+		})
+	}
+}
