@@ -322,6 +322,29 @@ func TestReadsAfterSyncChain(t *testing.T) {
 	}
 }
 
+// A sequential create whose reply never came may still have made its node, and the
+// client may learn the name later (a lock recipe lists the parent): a read after sync
+// that finds such a node is consistent; without that create it is not.
+func TestReadOfUnknownSequentialCreate(t *testing.T) {
+	build := func(withCreate bool) *History {
+		var b builder
+		if withCreate {
+			b.add(Operation{Client: 2, Invoke: 10, Return: 100, Outcome: OutcomeUnknown,
+				Req: Request{Kind: OpCreate, Path: "/lock/c2-", Data: "x", Sequential: true, Ephemeral: true}})
+		}
+		b.sync(8, 20, 21, 5)
+		b.add(Operation{Client: 8, Invoke: 22, Return: 23, Zxid: 5, Outcome: OutcomeOK,
+			Req:  Request{Kind: OpExists, Path: "/lock/c2-0000000189"},
+			Resp: Response{HasStat: true, Stat: Stat{Czxid: 4, Mzxid: 4, EphemeralOwner: sess + 2}}})
+		return &b.h
+	}
+	calm := []NodeLog{{Node: 1, Live: true, Events: []NodeEvent{{Kind: NodeLeaderEstablished, Time: 0, Epoch: 1}}}}
+	rep := mustCheck(t, build(true), calm, Options{})
+	require.False(t, hasVerdict(rep, PropSyncReads, Fail), "%s", rep)
+	rep = mustCheck(t, build(false), calm, Options{})
+	require.True(t, hasVerdict(rep, PropSyncReads, Fail), "%s", rep)
+}
+
 func TestVisualizationWritten(t *testing.T) {
 	var b builder
 	b.create(0, 0, 10, 1, "/a", "x")

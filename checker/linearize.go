@@ -3,7 +3,9 @@ package checker
 import (
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -435,6 +437,10 @@ func buildPartitions(h *History, strict bool) []*partition {
 			ops = append(ops, closesFor(h, lo, closedAt, end)...)
 		}
 	}
+	for _, lo := range namesOfUnknownCreates(h, ops, end) {
+		ops = append(ops, lo)
+		ops = append(ops, closesFor(h, lo, closedAt, end)...)
+	}
 	newZxidOrder(h).tighten(h, ops)
 	boundBySession(h, ops)
 	// Which paths may have children: a delete of such a path may fail with NOTEMPTY.
@@ -796,6 +802,70 @@ func syncReads(h *History) map[int]int {
 		}
 	}
 	return out
+}
+
+// namesOfUnknownCreates gives the model a way to create the nodes that only an
+// unknown sequential create can explain. Its name was never reported, yet the client
+// may learn it later (a lock recipe lists its parent to find its own node) and read or
+// delete it, and other clients see it. For every modelled path of that create's prefix
+// plus a ten-digit counter that no reported create named, a copy of the unknown create
+// under that name may take effect, once, between its invocation and the end.
+func namesOfUnknownCreates(h *History, ops []*linOp, end int64) []*linOp {
+	named := map[string]bool{} // paths some reply named as created
+	used := map[string]bool{}  // paths the model touches
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		if op.Outcome != OutcomeOK {
+			continue
+		}
+		if op.Req.Kind == OpCreate && op.Resp.Path != "" {
+			named[op.Resp.Path] = true
+		}
+		for k := range op.Resp.Results {
+			if k < len(op.Req.Ops) && op.Req.Ops[k].Kind == OpCreate && op.Resp.Results[k].Path != "" {
+				named[op.Resp.Results[k].Path] = true
+			}
+		}
+	}
+	for _, lo := range ops {
+		for _, p := range lo.paths {
+			if p != "" {
+				used[p] = true
+			}
+		}
+	}
+	paths := slices.Sorted(maps.Keys(used))
+	var out []*linOp
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		r := &op.Req
+		if op.Outcome != OutcomeUnknown || r.Kind != OpCreate || !r.Sequential {
+			continue
+		}
+		owner := op.Session
+		if owner == 0 {
+			owner = -int64(i) - 1 // as newLinOp names a sessionless create's owner
+		}
+		for _, p := range paths {
+			if named[p] || len(p) != len(r.Path)+10 || !strings.HasPrefix(p, r.Path) || !allDigits(p[len(r.Path):]) {
+				continue
+			}
+			req := *r
+			req.Path, req.Sequential = p, false
+			out = append(out, &linOp{idx: i, unknown: true, call: op.Invoke, ret: end, client: op.Client,
+				sessionID: owner, subs: []linSub{{req: &req, local: -1, parent: -1}}, paths: []string{p}})
+		}
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // unionFind joins paths into partitions.
