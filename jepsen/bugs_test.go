@@ -1,13 +1,10 @@
 package jepsen
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/zksim/zksim/checker"
 	"github.com/zksim/zksim/protocol/bugs"
 )
 
@@ -21,27 +18,18 @@ func TestRealClusterFindsCommitWithoutQuorum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real server processes for about 20 seconds")
 	}
-	set, err := bugs.New(bugs.BrokenCommitWithoutQuorum)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res, log := runReal(t, "leader-isolation", `
 1s partition-isolate leader for=3s
 6s partition-isolate leader for=3s
 11s partition-isolate leader for=3s
 15s heal-all
 15s liveness
-`, Options{Seed: 1, Clients: 9, Quiesce: 5 * time.Second, Bugs: set})
+`, Options{Seed: 1, Clients: 9, Quiesce: 5 * time.Second, Bugs: bugSet(t, bugs.BrokenCommitWithoutQuorum)})
 	line := res.VerdictLine()
 	if !strings.HasPrefix(line, "verdict: FAIL scenario=leader-isolation seed=1 ") {
 		t.Fatalf("the bug went unnoticed: %s\n%s", line, log)
 	}
-	failed := map[checker.Property]bool{}
-	for _, f := range res.Failures() {
-		failed[f.Property] = true
-		t.Logf("violation: %s", f.String())
-	}
-	if !failed["linearizable-writes"] {
+	if !failedProperties(t, res)["linearizable-writes"] {
 		t.Errorf("linearizable-writes did not fail; failures: %v", res.Failures())
 	}
 }
@@ -55,20 +43,8 @@ func TestRealClusterFindsDiffHole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real server processes for about 28 seconds")
 	}
-	set, err := bugs.New(bugs.ZK4925)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched, err := os.ReadFile(filepath.Join("testdata", "diff-hole.sched"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, log := runReal(t, "one-way", string(sched), Options{Seed: 1, Clients: 9, Bugs: set})
-	failed := map[checker.Property]bool{}
-	for _, f := range res.Failures() {
-		failed[f.Property] = true
-		t.Logf("violation: %s", f.String())
-	}
+	res, log := runReal(t, "one-way", testSchedule(t, "diff-hole.sched"), Options{Seed: 1, Clients: 9, Bugs: bugSet(t, bugs.ZK4925)})
+	failed := failedProperties(t, res)
 	if !failed["zab-committed-prefix"] || !failed[PropConverged] {
 		t.Errorf("the learner DIFFed across the hole went unnoticed: %s; failures: %v\n%s", res.VerdictLine(), res.Failures(), log)
 	}

@@ -17,6 +17,37 @@ import (
 
 // runReal runs sched against three real servers with the settings of scenario (a
 // name, or a file under testdata) and opts, and requires that no server process
+// bugSet switches on one catalogued bug.
+func bugSet(t *testing.T, name string) bugs.Set {
+	t.Helper()
+	set, err := bugs.New(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// testSchedule reads a schedule file from testdata.
+func testSchedule(t *testing.T, name string) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(text)
+}
+
+// failedProperties logs every violation of a run and returns the properties that failed.
+func failedProperties(t *testing.T, res *Result) map[checker.Property]bool {
+	t.Helper()
+	failed := map[checker.Property]bool{}
+	for _, f := range res.Failures() {
+		failed[f.Property] = true
+		t.Logf("violation: %s", f.String())
+	}
+	return failed
+}
+
 // outlives the test, whatever its outcome.
 func runReal(t *testing.T, scenario, sched string, opts Options) (*Result, string) {
 	t.Helper()
@@ -97,25 +128,12 @@ func TestRealClusterFindsSnapDueAfterCrashPoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real server processes for about 25 seconds")
 	}
-	set, err := bugs.New(bugs.ZK4352)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched, err := os.ReadFile(filepath.Join("testdata", "snap-due.sched"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, log := runReal(t, "sync-points.json", string(sched), Options{Seed: 1, Clients: 9,
-		Duration: 14 * time.Second, Quiesce: 8 * time.Second, Bugs: set})
+	res, log := runReal(t, "sync-points.json", testSchedule(t, "snap-due.sched"), Options{Seed: 1, Clients: 9,
+		Duration: 14 * time.Second, Quiesce: 8 * time.Second, Bugs: bugSet(t, bugs.ZK4352)})
 	if !slices.Contains(res.Notes, "node 1 crashed at an armed crash point (follower-append-before-fsync)") {
 		t.Fatalf("the crash point did not fire: %q\n%s", res.Notes, log)
 	}
-	failed := map[checker.Property]bool{}
-	for _, f := range res.Failures() {
-		failed[f.Property] = true
-		t.Logf("violation: %s", f.String())
-	}
-	if !failed[PropConverged] {
+	if !failedProperties(t, res)[PropConverged] {
 		t.Errorf("the diverged follower went unnoticed; failures: %v\n%s", res.Failures(), log)
 	}
 }

@@ -29,18 +29,19 @@ func ShrinkParallel(s Schedule, fails func(Schedule) bool, workers int) Schedule
 		for lo := 0; lo < len(cands); lo += workers {
 			window := cands[lo:min(lo+workers, len(cands))]
 			results := make([]bool, len(window))
+			keys := make([]string, len(window))
 			var wg sync.WaitGroup
 			for i, items := range window {
-				key := fmt.Sprint(items)
-				if v, ok := tried[key]; ok {
+				keys[i] = fmt.Sprint(items)
+				if v, ok := tried[keys[i]]; ok {
 					results[i] = v
 					continue
 				}
 				wg.Go(func() { results[i] = fails(s.Keep(items)) })
 			}
 			wg.Wait()
-			for i, items := range window {
-				tried[fmt.Sprint(items)] = results[i]
+			for i, key := range keys {
+				tried[key] = results[i]
 			}
 			if i := slices.Index(results, true); i >= 0 {
 				return lo + i

@@ -65,6 +65,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"sweep", "--scenario", "standalone", "--seeds", "1..2", "--shard", "2/2"},
 		{"sweep", "--scenario", "standalone", "--seeds", "1..2", "--parallel", "0"},
 		{"shrink", "--scenario", "standalone"},
+		{"shrink", "--scenario", "standalone", "--seed", "1", "--parallel", "0"},
 		{"bench", "--seeds", "0"},
 		{"scenarios", "extra"},
 	} {
