@@ -45,7 +45,7 @@ type Cluster struct {
 	cfg     Config
 	servers []sim.NodeID
 	clients []sim.NodeID
-	readers []sim.NodeID // the final read back's clients
+	readers int // clients the final read back added
 	records map[sim.NodeID]*NodeRecord
 	rec     *zkclient.Recorder
 }
@@ -173,6 +173,10 @@ type NodeStatus struct {
 	Digest  uint64
 }
 
+// ServesClients reports whether the process is up and serving clients (synced with an
+// established leader, or standalone).
+func (s NodeStatus) ServesClients() bool { return s.Serves && s.Serving }
+
 // Status reports a server's state.
 func (c *Cluster) Status(id sim.NodeID) NodeStatus {
 	st := NodeStatus{Node: id}
@@ -190,7 +194,7 @@ func (c *Cluster) Status(id sim.NodeID) NodeStatus {
 func (c *Cluster) Leader() (sim.NodeID, bool) {
 	for _, id := range c.servers {
 		st := c.Status(id)
-		if st.Serves && st.Serving && (st.Mode == "leader" || st.Mode == "standalone") {
+		if st.ServesClients() && (st.Mode == "leader" || st.Mode == "standalone") {
 			return id, true
 		}
 	}
@@ -247,7 +251,7 @@ func (c *Cluster) PowerCycle() error {
 // established leader, or standalone).
 func (c *Cluster) AllServing() bool {
 	for _, id := range c.servers {
-		if st := c.Status(id); !st.Serves || !st.Serving {
+		if !c.Status(id).ServesClients() {
 			return false
 		}
 	}
@@ -261,11 +265,11 @@ func (c *Cluster) AllServing() bool {
 func (c *Cluster) ReadBack(paths []string, done func()) (int, error) {
 	added := 0
 	for _, server := range c.servers {
-		if st := c.Status(server); !st.Serves || !st.Serving {
+		if !c.Status(server).ServesClients() {
 			continue
 		}
-		clientID := c.cfg.Clients + len(c.readers)
-		id, err := c.w.AddNode(sim.KindClient, func(sim.NodeID) sim.Process {
+		clientID := c.cfg.Clients + c.readers
+		_, err := c.w.AddNode(sim.KindClient, func(sim.NodeID) sim.Process {
 			return zkclient.New(zkclient.Config{
 				ID:             clientID,
 				Servers:        []sim.NodeID{server},
@@ -278,7 +282,7 @@ func (c *Cluster) ReadBack(paths []string, done func()) (int, error) {
 		if err != nil {
 			return added, err
 		}
-		c.readers = append(c.readers, id)
+		c.readers++
 		added++
 	}
 	return added, nil
@@ -293,7 +297,7 @@ func (c *Cluster) NodeLogs() []checker.NodeLog {
 		// A member still electing or syncing has not loaded its state: only a serving
 		// one has a final state to compare.
 		st := c.Status(id)
-		out = append(out, c.records[id].Log(st.Serves && st.Serving, st.Digest, st.Zxid))
+		out = append(out, c.records[id].Log(st.ServesClients(), st.Digest, st.Zxid))
 	}
 	return out
 }
