@@ -35,9 +35,11 @@
 //     its closeSession; its ephemerals vanish no earlier than its last served zxid and
 //     are not seen by a client that had seen the close.
 //   - ZAB, from NodeLogs: one established leader per epoch; committed transactions agree
-//     and form gap-free prefixes; no committed transaction is truncated; a new leader
-//     holds every committed transaction; epochs and zxids only grow; acknowledged writes
+//     and form gap-free prefixes; no committed transaction is truncated; a new leader of
+//     epoch e holds every transaction committed in earlier epochs; epochs and zxids only
+//     grow; acknowledged writes
 //     survive on every live node; live nodes converge to one digest at one zxid.
-//   - Liveness, from a LivenessConfig: a leader within LeaderBound and progress for every
-//     live client within ClientBound after the final heal.
+//   - Liveness, from a LivenessConfig: from the final heal to the end, no stretch without
+//     an established leader longer than LeaderBound; and every live client completes an
+//     operation or establishes a session within ClientBound of the heal.
 package checker
